@@ -1,0 +1,121 @@
+/// Paces every request of one token so that Cloudflare never has to say 429.
+///
+/// Three mechanisms, all shared by every request that goes through the limiter:
+/// - a client-side budget: at most `requestsPerMinute` requests in any 60-second window;
+/// - a pause set by a 429's `Retry-After`, whatever its length, that holds back every request;
+/// - a slow-down when the server's `Ratelimit` / `X-RateLimit-*` headers say the budget is nearly spent.
+public actor RateLimiter {
+    private let requestsPerMinute: Int
+    private let time: TimeSource
+    /// Start times of the most recent requests, oldest first, at most `requestsPerMinute` of them.
+    private var recentStarts: [Duration] = []
+    private var oldestIndex = 0
+    /// No request may start before this instant (a 429 or an exhausted server-side budget).
+    private var pausedUntil: Duration = .zero
+    /// Minimum spacing between requests the server's headers asked for.
+    private var spacing: Duration = .zero
+    private var lastStart: Duration?
+
+    /// Creates a limiter allowing `requestsPerMinute` requests in any minute.
+    public init(requestsPerMinute: Int, time: TimeSource) {
+        self.requestsPerMinute = max(1, requestsPerMinute)
+        self.time = time
+        recentStarts.reserveCapacity(self.requestsPerMinute)
+    }
+
+    /// Waits until a request may start, then counts it as started.
+    public func acquire() async throws {
+        while true {
+            let now = time.elapsed
+            var earliest = pausedUntil
+            if let lastStart, spacing > .zero { earliest = max(earliest, lastStart + spacing) }
+            if recentStarts.count == requestsPerMinute {
+                earliest = max(earliest, recentStarts[oldestIndex] + .seconds(60))
+            }
+            if earliest <= now {
+                record(now)
+                return
+            }
+            // Sleep outside any state change; another request may have moved the pause meanwhile,
+            // so check again after waking.
+            try await time.sleep(for: earliest - now)
+        }
+    }
+
+    /// Holds back every request for `duration` from now (a 429's `Retry-After`).
+    public func pause(for duration: Duration) {
+        pausedUntil = max(pausedUntil, time.elapsed + duration)
+    }
+
+    /// Adjusts the pace from the server's rate-limit headers on any response.
+    ///
+    /// Understands the IETF `Ratelimit: "default";r=REMAINING;t=SECONDS` header and the older
+    /// `X-RateLimit-Remaining` / `X-RateLimit-Reset` pair.
+    public func observe(headers: [String: String]) {
+        guard let budget = ServerBudget(headers: headers) else { return }
+        if budget.remaining <= 0 {
+            pause(for: budget.resetsIn)
+            spacing = .zero
+        } else if budget.remaining < 20 {
+            // Spread what is left evenly over the time until the budget resets.
+            spacing = budget.resetsIn / budget.remaining
+        } else {
+            spacing = .zero
+        }
+    }
+
+    /// How long requests are still held back by a pause, for logs and tests.
+    public var remainingPause: Duration { max(.zero, pausedUntil - time.elapsed) }
+
+    private func record(_ now: Duration) {
+        lastStart = now
+        if recentStarts.count < requestsPerMinute {
+            recentStarts.append(now)
+        } else {
+            recentStarts[oldestIndex] = now
+            oldestIndex = (oldestIndex + 1) % requestsPerMinute
+        }
+    }
+}
+
+/// What the server says is left of its budget.
+struct ServerBudget: Equatable {
+    var remaining: Int
+    var resetsIn: Duration
+
+    init(remaining: Int, resetsIn: Duration) {
+        self.remaining = remaining
+        self.resetsIn = resetsIn
+    }
+
+    init?(headers: [String: String]) {
+        if let value = headers["ratelimit"] {
+            // Structured field: "default";r=50;t=30 (draft-ietf-httpapi-ratelimit-headers).
+            var remaining: Int?
+            var reset: Int?
+            for parameter in value.split(separator: ";") {
+                let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingSpaces() }
+                guard pair.count == 2 else { continue }
+                if pair[0] == "r" { remaining = Int(pair[1]) }
+                if pair[0] == "t" { reset = Int(pair[1]) }
+            }
+            guard let remaining, let reset else { return nil }
+            self.init(remaining: remaining, resetsIn: .seconds(reset))
+        } else if let remainingText = headers["x-ratelimit-remaining"], let remaining = Int(remainingText) {
+            let reset = headers["x-ratelimit-reset"].flatMap { Int($0) } ?? 60
+            // Some servers send an epoch timestamp here; anything beyond a day is treated as unknown.
+            self.init(remaining: remaining, resetsIn: .seconds(reset > 86_400 ? 60 : reset))
+        } else {
+            return nil
+        }
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSpaces() -> Substring {
+        var view = self
+        while view.first == " " { view.removeFirst() }
+        while view.last == " " { view.removeLast() }
+        return view
+    }
+}

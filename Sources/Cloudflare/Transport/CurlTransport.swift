@@ -1,0 +1,88 @@
+import CCurl
+import Dispatch
+
+/// The production ``Transport``: libcurl, one reused easy handle per connection slot so
+/// connections stay alive between requests.
+///
+/// `curl_easy_perform` blocks, so each slot runs it on its own serial `DispatchQueue` and the
+/// caller awaits a continuation: Swift's cooperative pool is never blocked.
+public final class CurlTransport: Transport {
+    public struct Options: Sendable {
+        public var connectTimeout: Duration = .seconds(10)
+        public var totalTimeout: Duration = .seconds(60)
+        public var userAgent: String
+        /// How many requests may be in flight at once; each has its own handle and connection.
+        public var connections: Int = 2
+
+        public init(userAgent: String) { self.userAgent = userAgent }
+    }
+
+    private let options: Options
+    private let slots: [Slot]
+    private let freeSlots: SlotQueue
+
+    /// Creates a transport with `options.connections` easy handles.
+    ///
+    /// - Throws: ``TransportError`` with code `initializationFailed` if libcurl cannot create a handle.
+    public init(options: Options) throws {
+        self.options = options
+        let count = max(1, options.connections)
+        var slots: [Slot] = []
+        for index in 0..<count {
+            slots.append(Slot(handle: try CurlEasyHandle(), queue: DispatchQueue(label: "ztguardd.curl.\(index)")))
+        }
+        self.slots = slots
+        self.freeSlots = SlotQueue(count: count)
+    }
+
+    /// libcurl's version line, for `--version` and the startup log.
+    public static var libraryVersion: String { CurlGlobal.version }
+
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let index = await freeSlots.acquire()
+        let slot = slots[index]
+        let options = self.options
+        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Swift.Result<HTTPResponse, any Error>, Never>) in
+            slot.queue.async {
+                continuation.resume(returning: Swift.Result { try slot.handle.perform(request, options: options) })
+            }
+        }
+        await freeSlots.release(index)
+        return try outcome.get()
+    }
+}
+
+/// One easy handle and the queue it is confined to.
+///
+/// `@unchecked Sendable`: `handle` is only touched on `queue` (serial), and a slot is lent to one
+/// request at a time by ``SlotQueue``.
+private final class Slot: @unchecked Sendable {
+    let handle: CurlEasyHandle
+    let queue: DispatchQueue
+
+    init(handle: CurlEasyHandle, queue: DispatchQueue) {
+        self.handle = handle
+        self.queue = queue
+    }
+}
+
+/// Lends slot indices, first come first served.
+private actor SlotQueue {
+    private var free: [Int]
+    private var waiters: [CheckedContinuation<Int, Never>] = []
+
+    init(count: Int) { free = Array((0..<count).reversed()) }
+
+    func acquire() async -> Int {
+        if let index = free.popLast() { return index }
+        return await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release(_ index: Int) {
+        if waiters.isEmpty {
+            free.append(index)
+        } else {
+            waiters.removeFirst().resume(returning: index)
+        }
+    }
+}

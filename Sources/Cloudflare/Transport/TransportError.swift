@@ -1,0 +1,23 @@
+/// A request that produced no complete HTTP response.
+public struct TransportError: Error, Sendable, CustomStringConvertible {
+    public enum Code: Sendable, Equatable {
+        case initializationFailed
+        case timedOut
+        case connectionFailed
+        case tlsFailed
+        /// The connection closed before the whole body arrived.
+        case truncated
+        case other
+    }
+
+    public var code: Code
+    /// libcurl's own explanation, from its error buffer or `curl_easy_strerror`, kept for the log.
+    public var detail: String
+
+    public init(code: Code, detail: String) {
+        self.code = code
+        self.detail = detail
+    }
+
+    public var description: String { "\(code): \(detail)" }
+}

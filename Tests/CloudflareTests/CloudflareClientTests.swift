@@ -1,0 +1,193 @@
+import Rules
+import Testing
+
+@testable import Cloudflare
+
+@Suite struct CloudflareClientTests {
+    @Test("a listing whose last page still carries a cursor ends on the following empty page, each registration once")
+    func listingEndsOnEmptyPage() async throws {
+        let transport = FakeTransport([
+            .registrationsPage(ids: ["a", "b"], cursor: "c1"),
+            .registrationsPage(ids: ["c"], cursor: "c2"),
+            .registrationsPage(ids: [], cursor: ""),
+        ])
+        let registrations = try await makeClient(transport).registrations(RegistrationQuery())
+        #expect(registrations.map(\.id) == ["a", "b", "c"])
+        let targets = await transport.sentRequests.map(\.target)
+        #expect(targets.count == 3)
+        #expect(!targets[0].contains("cursor="))
+        #expect(targets[1].contains("cursor=c1"))
+        #expect(targets[2].contains("cursor=c2"))
+    }
+
+    @Test("a listing ends on an empty cursor without asking for another page")
+    func listingEndsOnEmptyCursor() async throws {
+        let transport = FakeTransport([
+            .registrationsPage(ids: ["a"], cursor: "c1"),
+            .registrationsPage(ids: ["b"], cursor: ""),
+        ])
+        let registrations = try await makeClient(transport).registrations(RegistrationQuery())
+        #expect(registrations.map(\.id) == ["a", "b"])
+        #expect(await transport.sentRequests.count == 2)
+    }
+
+    @Test("a cursor handed back twice fails the listing instead of looping")
+    func repeatedCursorFails() async throws {
+        let transport = FakeTransport([
+            .registrationsPage(ids: ["a"], cursor: "same"),
+            .registrationsPage(ids: ["b"], cursor: "same"),
+            .registrationsPage(ids: ["c"], cursor: "same"),
+        ])
+        let error = await #expect(throws: CloudflareAPIError.self) {
+            try await makeClient(transport).registrations(RegistrationQuery())
+        }
+        #expect(error?.code == .repeatedCursor)
+        #expect(await transport.sentRequests.count == 2)
+    }
+
+    @Test("a 429 pauses for its Retry-After, then the request succeeds")
+    func tooManyRequestsPausesForRetryAfter() async throws {
+        let clock = ManualClock()
+        let transport = FakeTransport([
+            .envelope(status: 429, success: false, headers: ["Retry-After": "37"]),
+            .registrationsPage(ids: ["a"], cursor: ""),
+        ])
+        let registrations = try await makeClient(transport, clock: clock).registrations(RegistrationQuery())
+        #expect(registrations.map(\.id) == ["a"])
+        #expect(clock.sleeps == [.seconds(37)])
+    }
+
+    @Test("a 429 pauses every later request too, not only the one that got it")
+    func tooManyRequestsPausesEveryone() async throws {
+        let clock = ManualClock()
+        let transport = FakeTransport([
+            .envelope(status: 429, success: false, headers: ["Retry-After": "120"]),
+            .envelope(result: #"{"id":"t","status":"active"}"#),
+        ])
+        let client = makeClient(transport, clock: clock)
+        _ = try await client.verifyToken()
+        #expect(clock.totalSlept == .seconds(120))
+        await client.limiter.pause(for: .seconds(10))
+        #expect(await client.limiter.remainingPause == .seconds(10))
+    }
+
+    @Test("success:false under HTTP 200 is an error, retried as transient")
+    func successFalseIsRetried() async throws {
+        let transport = FakeTransport([
+            .envelope(success: false, errors: #"[{"code":1000,"message":"temporary"}]"#),
+            .registrationsPage(ids: ["a"], cursor: ""),
+        ])
+        let registrations = try await makeClient(transport).registrations(RegistrationQuery())
+        #expect(registrations.map(\.id) == ["a"])
+        #expect(await transport.sentRequests.count == 2)
+    }
+
+    @Test("5xx, truncated bodies and connection errors are retried with growing delays until the limit")
+    func transientFailuresRetryWithBackoff() async throws {
+        let clock = ManualClock()
+        let transport = FakeTransport([
+            .envelope(status: 503, success: false),
+            .failure(TransportError(code: .connectionFailed, detail: "reset")),
+            .response(HTTPResponse(status: 200, body: Array(#"{"success":true,"res"#.utf8))),
+            .envelope(status: 502, success: false),
+        ])
+        let error = await #expect(throws: CloudflareAPIError.self) {
+            try await makeClient(transport, clock: clock, maxAttempts: 4).registrations(RegistrationQuery())
+        }
+        #expect(error?.code == .server)
+        #expect(await transport.sentRequests.count == 4)
+        #expect(clock.sleeps == [.milliseconds(500), .seconds(1), .seconds(2)])
+    }
+
+    @Test("other 4xx answers are not retried")
+    func clientErrorsAreNotRetried() async throws {
+        let transport = FakeTransport([.envelope(status: 400, success: false, errors: #"[{"code":7003,"message":"bad"}]"#)])
+        let error = await #expect(throws: CloudflareAPIError.self) {
+            try await makeClient(transport).registrations(RegistrationQuery())
+        }
+        #expect(error?.code == .rejected)
+        #expect(error?.messages == [.init(code: 7003, message: "bad")])
+        #expect(await transport.sentRequests.count == 1)
+    }
+
+    @Test("a refused token is an authentication error that says what to check and never shows the token")
+    func refusedTokenIsAuthenticationError() async throws {
+        let transport = FakeTransport([
+            .envelope(status: 401, success: false, errors: #"[{"code":1000,"message":"Invalid API Token"}]"#),
+            .envelope(status: 401, success: false, errors: #"[{"code":1000,"message":"Invalid API Token"}]"#),
+        ])
+        let error = await #expect(throws: CloudflareAPIError.self) {
+            try await makeClient(transport).verifyToken()
+        }
+        #expect(error?.isAuthenticationFailure == true)
+        #expect(error?.description.contains("check the token") == true)
+        #expect(error?.description.contains("secret-token-123") == false)
+        let sent = await transport.sentRequests
+        #expect(sent.map(\.target) == ["/client/v4/user/tokens/verify", "/client/v4/accounts/acc1/tokens/verify"])
+        #expect(sent[0].header("Authorization") == "Bearer secret-token-123")
+    }
+
+    @Test("legacy credentials travel as X-Auth-Email and X-Auth-Key")
+    func legacyCredentialHeaders() async throws {
+        let transport = FakeTransport([.registrationsPage(ids: [], cursor: "")])
+        let client = makeClient(transport, credentials: .globalKey(email: "admin@example.com", key: "k3y"))
+        _ = try await client.registrations(RegistrationQuery())
+        let request = try #require(await transport.sentRequests.first)
+        #expect(request.header("X-Auth-Email") == "admin@example.com")
+        #expect(request.header("X-Auth-Key") == "k3y")
+        #expect(request.header("Authorization") == nil)
+    }
+
+    @Test("revoke sends ids as repeated query parameters, batch_size at a time, no body", arguments: [
+        (ids: 1, batch: 50, requests: 1), (ids: 50, batch: 50, requests: 1), (ids: 51, batch: 50, requests: 2),
+        (ids: 120, batch: 50, requests: 3),
+    ])
+    func revokeBatches(ids count: Int, batch: Int, requests: Int) async throws {
+        let ids = (0..<count).map { "r\($0)" }
+        let transport = FakeTransport(Array(repeating: .envelope(result: "{}"), count: requests))
+        var results: [BatchResult] = []
+        try await makeClient(transport).apply(.revoke, to: ids, batchSize: batch) { results.append($0) }
+        let sent = await transport.sentRequests
+        #expect(sent.count == requests)
+        #expect(sent.allSatisfy { $0.method == .post && $0.target.hasPrefix("/client/v4/accounts/acc1/devices/registrations/revoke?id=") })
+        let sentIDs = sent.flatMap { request in
+            request.target.split(separator: "?")[1].split(separator: "&").map { String($0.dropFirst("id=".count)) }
+        }
+        #expect(sentIDs == ids)
+        #expect(results.flatMap(\.done) == ids)
+        #expect(results.allSatisfy { $0.failed.isEmpty })
+    }
+
+    @Test("a delete whose answer was lost and whose retry says 404 is checked and counted done")
+    func lostDeleteAnswerIsVerified() async throws {
+        let transport = FakeTransport([
+            .failure(TransportError(code: .connectionFailed, detail: "Connection reset by peer")),
+            .envelope(status: 404, success: false, errors: #"[{"code":1004,"message":"registration not found"}]"#),
+            // The check: neither registration exists any more.
+            .registrationsPage(ids: [], cursor: ""),
+        ])
+        var results: [BatchResult] = []
+        try await makeClient(transport).apply(.delete, to: ["x", "y"], batchSize: 50) { results.append($0) }
+        #expect(results == [BatchResult(action: .delete, done: ["x", "y"], failed: [:])])
+        let sent = await transport.sentRequests
+        #expect(sent.map(\.method) == [.delete, .delete, .get])
+        #expect(sent[2].target.contains("id=x&id=y"))
+        #expect(sent[2].target.contains("status=all"))
+    }
+
+    @Test("a batch that really fails is reported failed, and the next batch still runs")
+    func failedBatchDoesNotStopOthers() async throws {
+        let transport = FakeTransport([
+            .envelope(status: 400, success: false, errors: #"[{"code":7000,"message":"nope"}]"#),
+            // The check: the registration is still active.
+            .envelope(result: "[" + FakeTransport.Reply.registrationJSON(id: "a") + "]", resultInfo: #"{"cursor":""}"#),
+            .envelope(result: "{}"),
+        ])
+        var results: [BatchResult] = []
+        try await makeClient(transport).apply(.revoke, to: ["a", "b"], batchSize: 1) { results.append($0) }
+        #expect(results.count == 2)
+        #expect(results[0].done.isEmpty)
+        #expect(results[0].failed["a"]?.contains("nope") == true)
+        #expect(results[1].done == ["b"])
+    }
+}
