@@ -96,7 +96,6 @@ let package = Package(
         .testTarget(
             name: "ztguarddTests",
             dependencies: ["ztguardd", "Rules", "Cloudflare", "Simulation"],
-            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         // Real libcurl against a real HTTP server on 127.0.0.1.

@@ -1,0 +1,122 @@
+import Logging
+
+/// The events of the audit trail (SPEC §6), each with its fixed journal `MESSAGE_ID`,
+/// explained in `systemd/ztguardd.catalog`.
+enum AuditEvent: String, CaseIterable, Sendable {
+    case runStarted = "run-started"
+    case action
+    case runFinished = "run-finished"
+    case runFailed = "run-failed"
+    case runAborted = "run-aborted"
+    case configLoaded = "config-loaded"
+    case configRejected = "config-rejected"
+    case tokenExpiring = "token-expiring"
+
+    /// Fixed ids made once with `systemd-id128 new`; never change one, catalogs and queries use them.
+    var messageID: String {
+        switch self {
+        case .runStarted: "8d72ffd14b824424a9be1f3cb35a4fec"
+        case .action: "8e016ace040a43e9a9acdf17254e556e"
+        case .runFinished: "cc941b7ee4dc44849cc3678d7fe62c48"
+        case .runFailed: "9195eb2c51564ebcb7dc542f9b5c559a"
+        case .runAborted: "c14c6aee634141359a356a2ae5a6ffc2"
+        case .configLoaded: "64421561901f4211b9d1ac5d811240bf"
+        case .configRejected: "00f4a5bbe1214970a008d2881f13c31a"
+        case .tokenExpiring: "ae8ce7b2527b4fafa137f9e547d9c186"
+        }
+    }
+
+    /// SPEC §6: 6 for summaries, 5 for actions, 4 for an aborted run or an expiring token, 3 for a failed run.
+    var level: Logger.Level {
+        switch self {
+        case .runStarted, .runFinished, .configLoaded: .info
+        case .action: .notice
+        case .runAborted, .tokenExpiring, .configRejected: .warning
+        case .runFailed: .error
+        }
+    }
+}
+
+/// Metadata keys of audit records, and the journal field each becomes.
+enum AuditKey: String, CaseIterable, Sendable {
+    case event = "event"
+    case runID = "run.id"
+    case dryRun = "run.dry_run"
+    case rule = "rule.name"
+    case action = "action.type"
+    case outcome = "action.outcome"
+    case reason = "action.reason"
+    case registrationID = "registration.id"
+    case deviceID = "registration.device_id"
+    case deviceName = "registration.device_name"
+    case userEmail = "registration.user_email"
+    case lastSeen = "registration.last_seen"
+    case clientVersion = "registration.client_version"
+    case listed = "run.listed"
+    case selected = "run.selected"
+    case done = "run.done"
+    case failed = "run.failed"
+    case apiRequests = "run.api_requests"
+    case durationMS = "run.duration_ms"
+    case error = "error"
+    case configPath = "config.path"
+    case tokenExpiresOn = "token.expires_on"
+
+    /// The journal field: SPEC §6's names; journald accepts only `[A-Z0-9_]`, not starting with `_`.
+    var journalField: String {
+        switch self {
+        case .event: "ZTG_EVENT"
+        case .runID: "ZTG_RUN_ID"
+        case .dryRun: "ZTG_DRY_RUN"
+        case .rule: "ZTG_RULE"
+        case .action: "ZTG_ACTION"
+        case .outcome: "ZTG_OUTCOME"
+        case .reason: "ZTG_REASON"
+        case .registrationID: "ZTG_REGISTRATION_ID"
+        case .deviceID: "ZTG_DEVICE_ID"
+        case .deviceName: "ZTG_DEVICE_NAME"
+        case .userEmail: "ZTG_USER_EMAIL"
+        case .lastSeen: "ZTG_LAST_SEEN"
+        case .clientVersion: "ZTG_CLIENT_VERSION"
+        case .listed: "ZTG_LISTED"
+        case .selected: "ZTG_SELECTED"
+        case .done: "ZTG_DONE"
+        case .failed: "ZTG_FAILED"
+        case .apiRequests: "ZTG_API_REQUESTS"
+        case .durationMS: "ZTG_DURATION_MS"
+        case .error: "ZTG_ERROR"
+        case .configPath: "ZTG_CONFIG_PATH"
+        case .tokenExpiresOn: "ZTG_TOKEN_EXPIRES_ON"
+        }
+    }
+
+    private static let fieldsByKey: [String: String] = Dictionary(
+        uniqueKeysWithValues: allCases.map { ($0.rawValue, $0.journalField) })
+
+    /// The journal field for any metadata key: audit keys by table, others upper-cased with
+    /// every character outside `[A-Z0-9]` turned into `_` and prefixed `ZTG_`.
+    static func journalField(for key: String) -> String {
+        if let field = fieldsByKey[key] { return field }
+        var field = "ZTG_"
+        for scalar in key.unicodeScalars {
+            switch scalar {
+            case "a"..."z": field.unicodeScalars.append(Unicode.Scalar(scalar.value - 32)!)
+            case "A"..."Z", "0"..."9": field.unicodeScalars.append(scalar)
+            default: field.append("_")
+            }
+        }
+        return field
+    }
+}
+
+/// Writes audit records through the one `Logger`, whose handler sends them to the journal.
+struct AuditLog: Sendable {
+    var logger: Logger
+
+    /// Records `event` with a fixed message and `fields`.
+    func record(_ event: AuditEvent, _ message: Logger.Message, _ fields: [AuditKey: String]) {
+        var metadata: Logger.Metadata = [AuditKey.event.rawValue: .string(event.rawValue), "message_id": .string(event.messageID)]
+        for (key, value) in fields { metadata[key.rawValue] = .string(value) }
+        logger.log(level: event.level, message, metadata: metadata)
+    }
+}

@@ -1,0 +1,164 @@
+import FoundationEssentials
+import Rules
+
+/// One evaluation as SPEC §3 prints it (`plan --format json`) and keeps it (`runs/RUN_ID.json`).
+struct RunReport: Codable, Sendable, Equatable {
+    struct Action: Codable, Sendable, Equatable {
+        enum Outcome: String, Codable, Sendable {
+            case planned, done, failed, skipped
+        }
+
+        var rule: String
+        var action: RuleAction
+        var registrationID: String
+        var deviceID: String
+        var deviceName: String
+        var userEmail: String?
+        var lastSeenAt: Date?
+        var clientVersion: String?
+        var reason: String
+        var outcome: Outcome
+        /// Why a `failed` action failed.
+        var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case rule, action, reason, outcome, error
+            case registrationID = "registration_id"
+            case deviceID = "device_id"
+            case deviceName = "device_name"
+            case userEmail = "user_email"
+            case lastSeenAt = "last_seen_at"
+            case clientVersion = "client_version"
+        }
+
+        init(_ planned: PlannedAction, outcome: Outcome) {
+            rule = planned.rule
+            action = planned.action
+            registrationID = planned.registration.id
+            deviceID = planned.registration.deviceID
+            deviceName = planned.registration.deviceName
+            userEmail = planned.registration.userEmail
+            lastSeenAt = planned.registration.lastSeenAt
+            clientVersion = planned.registration.clientVersion
+            reason = planned.reason
+            self.outcome = outcome
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            rule = try container.decode(String.self, forKey: .rule)
+            action = try container.decode(RuleAction.self, forKey: .action)
+            registrationID = try container.decode(String.self, forKey: .registrationID)
+            deviceID = try container.decodeIfPresent(String.self, forKey: .deviceID) ?? ""
+            deviceName = try container.decodeIfPresent(String.self, forKey: .deviceName) ?? ""
+            userEmail = try container.decodeIfPresent(String.self, forKey: .userEmail)
+            lastSeenAt = try container.decodeIfPresent(String.self, forKey: .lastSeenAt).flatMap(RFC3339.date(from:))
+            clientVersion = try container.decodeIfPresent(String.self, forKey: .clientVersion)
+            reason = try container.decode(String.self, forKey: .reason)
+            outcome = try container.decode(Outcome.self, forKey: .outcome)
+            error = try container.decodeIfPresent(String.self, forKey: .error)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(rule, forKey: .rule)
+            try container.encode(action, forKey: .action)
+            try container.encode(registrationID, forKey: .registrationID)
+            try container.encode(deviceID, forKey: .deviceID)
+            try container.encode(deviceName, forKey: .deviceName)
+            try container.encode(userEmail, forKey: .userEmail)
+            try container.encode(lastSeenAt.map(RFC3339.string(from:)), forKey: .lastSeenAt)
+            try container.encode(clientVersion, forKey: .clientVersion)
+            try container.encode(reason, forKey: .reason)
+            try container.encode(outcome, forKey: .outcome)
+            try container.encodeIfPresent(error, forKey: .error)
+        }
+    }
+
+    /// Why a safety limit stopped the run.
+    struct Abort: Codable, Sendable, Equatable {
+        var limit: String
+        var detail: String
+    }
+
+    var runID: String
+    var startedAt: Date
+    var dryRun: Bool
+    var listed: Int
+    var actions: [Action]
+    var aborted: Abort?
+    // Extensions of SPEC §3's object, for history and the journal.
+    var finishedAt: Date?
+    /// Set when the run failed before acting (listing, token): nothing was acted on.
+    var failure: String?
+    var apiRequests: Int?
+    var durationMS: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case runID = "run_id"
+        case startedAt = "started_at"
+        case dryRun = "dry_run"
+        case listed, actions, aborted, failure
+        case finishedAt = "finished_at"
+        case apiRequests = "api_requests"
+        case durationMS = "duration_ms"
+    }
+
+    init(runID: String, startedAt: Date, dryRun: Bool, listed: Int, actions: [Action], aborted: Abort?) {
+        self.runID = runID
+        self.startedAt = startedAt
+        self.dryRun = dryRun
+        self.listed = listed
+        self.actions = actions
+        self.aborted = aborted
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        runID = try container.decode(String.self, forKey: .runID)
+        guard let started = RFC3339.date(from: try container.decode(String.self, forKey: .startedAt)) else {
+            throw DecodingError.dataCorruptedError(forKey: .startedAt, in: container, debugDescription: "not an RFC 3339 date")
+        }
+        startedAt = started
+        dryRun = try container.decode(Bool.self, forKey: .dryRun)
+        listed = try container.decode(Int.self, forKey: .listed)
+        actions = try container.decode([Action].self, forKey: .actions)
+        aborted = try container.decodeIfPresent(Abort.self, forKey: .aborted)
+        finishedAt = try container.decodeIfPresent(String.self, forKey: .finishedAt).flatMap(RFC3339.date(from:))
+        failure = try container.decodeIfPresent(String.self, forKey: .failure)
+        apiRequests = try container.decodeIfPresent(Int.self, forKey: .apiRequests)
+        durationMS = try container.decodeIfPresent(Int.self, forKey: .durationMS)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(runID, forKey: .runID)
+        try container.encode(RFC3339.string(from: startedAt), forKey: .startedAt)
+        try container.encode(dryRun, forKey: .dryRun)
+        try container.encode(listed, forKey: .listed)
+        try container.encode(actions, forKey: .actions)
+        // SPEC §3 shows "aborted": null, so it is always written.
+        try container.encode(aborted, forKey: .aborted)
+        try container.encodeIfPresent(finishedAt.map(RFC3339.string(from:)), forKey: .finishedAt)
+        try container.encodeIfPresent(failure, forKey: .failure)
+        try container.encodeIfPresent(apiRequests, forKey: .apiRequests)
+        try container.encodeIfPresent(durationMS, forKey: .durationMS)
+    }
+
+    var selected: Int { actions.count }
+    var doneCount: Int { actions.lazy.filter { $0.outcome == .done }.count }
+    var failedCount: Int { actions.lazy.filter { $0.outcome == .failed }.count }
+
+    /// The report as pretty JSON bytes, keys in a stable order.
+    func jsonBytes() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        return Array(try encoder.encode(self))
+    }
+}
+
+extension RunReport.Abort {
+    init(_ abort: Plan.Abort) {
+        self.init(limit: abort.limitName, detail: abort.detail)
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `ztguardd run` (also plain `ztguardd`): the daemon.
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate the rules on the schedule until SIGTERM (the daemon).",
+        discussion: """
+            SIGHUP reloads the configuration (a bad file is rejected and the old one stays in force).
+            SIGTERM finishes the request in flight, records the run, and exits 0.
+            Records go to the systemd journal (SYSLOG_IDENTIFIER=ztguardd), or to stderr as JSON lines
+            when there is no journal.
+            """)
+
+    @OptionGroup var options: ConfigOption
+
+    @Flag(help: "Run one evaluation, then exit with its status.")
+    var once = false
+
+    @Flag(help: "Plan and record, act on nothing (overrides the configuration).")
+    var dryRun = false
+
+    @Option(help: "Least important records kept: debug, info, notice, warning, error.")
+    var logLevel: LogLevelArgument = .info
+
+    func run() async throws {
+        let level = logLevel.level
+        let writesJournal = JournalWriter.systemJournalAvailable
+        let logger = Logger(label: "ztguardd") { _ -> any LogHandler in
+            if writesJournal {
+                JournalLogHandler(writer: JournalWriter(destination: .systemJournal), level: level)
+            } else {
+                JSONLinesLogHandler(level: level)
+            }
+        }
+        let audit = AuditLog(logger: logger)
+        let context = CommandContext(logger: logger)
+        let path = options.path(environment: context.environment)
+        let notifier = SystemdNotifier(environment: context.environment)
+
+        try await CommandContext.reportingErrors {
+            let generation: Scheduler.Generation
+            do {
+                generation = try Self.load(path: path, context: context)
+            } catch {
+                audit.record(.configRejected, "Configuration rejected", [.configPath: path, .error: "\(error)"])
+                throw error
+            }
+            audit.record(.configLoaded, "Configuration loaded", [.configPath: path])
+            let state = StateStore(directory: context.stateDirectory)
+            if once {
+                let outcome = await Enforcer(
+                    configuration: generation.configuration, client: generation.client, state: state, audit: audit,
+                    wallClock: SystemWallClock(), forceDryRun: dryRun
+                ).run()
+                return outcome.status.rawValue
+            }
+            let scheduler = Scheduler(
+                initial: generation, reload: { try Self.load(path: path, context: context) }, notifier: notifier,
+                audit: audit, state: state, forceDryRun: dryRun)
+            let group = ServiceGroup(configuration: .init(
+                services: [.init(service: scheduler)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+            return 0
+        }
+    }
+
+    private static func load(path: String, context: CommandContext) throws -> Scheduler.Generation {
+        let configuration = try CommandContext.loadConfiguration(at: path)
+        return Scheduler.Generation(configuration: configuration, client: try context.makeClient(for: configuration))
+    }
+}
+
+enum LogLevelArgument: String, ExpressibleByArgument, CaseIterable {
+    case debug, info, notice, warning, error
+
+    var level: Logger.Level {
+        switch self {
+        case .debug: .debug
+        case .info: .info
+        case .notice: .notice
+        case .warning: .warning
+        case .error: .error
+        }
+    }
+}

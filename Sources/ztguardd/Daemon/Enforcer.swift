@@ -1,0 +1,189 @@
+import Cloudflare
+import FoundationEssentials
+import Logging
+import Rules
+
+/// One evaluation: verify the token → list → plan → check limits → act in batches → record.
+struct Enforcer: Sendable {
+    /// How a run ended, and the exit status it stands for (SPEC §3).
+    enum Status: Int32, Sendable {
+        case succeeded = 0
+        case failed = 1
+        case aborted = 3
+        case authenticationRefused = 77
+    }
+
+    struct Outcome: Sendable {
+        var status: Status
+        var report: RunReport
+        /// Per rule, the registrations selected whose grace has not elapsed yet.
+        var waitingForGrace: [String: Int] = [:]
+    }
+
+    var configuration: Configuration
+    var client: CloudflareClient
+    var state: StateStore?
+    var audit: AuditLog
+    var wallClock: any WallClock
+    /// `--dry-run`, or a command that never acts (`plan`): overrides everything.
+    var forceDryRun: Bool
+    /// Asked between batches; true once a graceful shutdown began, so the run records and stops
+    /// after the request in flight.
+    var shouldStop: @Sendable () -> Bool = { false }
+    /// False for `plan`, which reads the grace marks but writes no report and no marks.
+    var persists = true
+
+    /// Performs one run and records it (journal, report, grace marks).
+    func run() async -> Outcome {
+        let now = wallClock.now
+        let runID = UUID().uuidString.lowercased()
+        let dryRun = forceDryRun || configuration.dryRun
+        let requestsBefore = client.requestsSent
+        let started = ContinuousClock.now
+        var report = RunReport(runID: runID, startedAt: now, dryRun: dryRun, listed: 0, actions: [], aborted: nil)
+        var waitingForGrace: [String: Int] = [:]
+        audit.record(.runStarted, "Run started", [.runID: runID, .dryRun: dryRun ? "1" : "0"])
+
+        func finish(_ status: Status) -> Outcome {
+            report.finishedAt = wallClock.now
+            report.apiRequests = client.requestsSent - requestsBefore
+            report.durationMS = Int((ContinuousClock.now - started).milliseconds)
+            var fields: [AuditKey: String] = [
+                .runID: runID, .dryRun: dryRun ? "1" : "0", .listed: "\(report.listed)", .selected: "\(report.selected)",
+                .done: "\(report.doneCount)", .failed: "\(report.failedCount)",
+                .apiRequests: "\(report.apiRequests ?? 0)", .durationMS: "\(report.durationMS ?? 0)",
+            ]
+            switch status {
+            case .succeeded:
+                audit.record(.runFinished, "Run finished", fields)
+            case .aborted:
+                fields[.error] = report.aborted?.detail
+                audit.record(.runAborted, "Run aborted by a safety limit; nothing was changed", fields)
+            case .failed, .authenticationRefused:
+                fields[.error] = report.failure ?? "\(report.failedCount) actions failed"
+                audit.record(.runFailed, "Run failed", fields)
+            }
+            if let state, persists {
+                do { try state.save(report) } catch {
+                    audit.logger.error("Cannot save the run report", metadata: ["error": "\(error)", "run.id": "\(runID)"])
+                }
+            }
+            return Outcome(status: status, report: report, waitingForGrace: waitingForGrace)
+        }
+
+        // 1. Token, listing and directory. Any failure here: act on nothing.
+        let plan: Plan
+        do {
+            try await checkToken(now: now, runID: runID)
+            let snapshot = try await Snapshot.fetch(for: configuration.ruleSet, client: client)
+            report.listed = snapshot.registrations.count
+            let marks = try state?.graceMarks() ?? GraceMarks()
+            plan = configuration.ruleSet.plan(
+                for: snapshot.registrations, directory: snapshot.directory, graceMarks: marks, at: now)
+            waitingForGrace = plan.waitingForGrace
+        } catch {
+            report.failure = "\(error)"
+            let refused = (error as? CloudflareAPIError)?.isAuthenticationFailure == true
+            return finish(refused ? .authenticationRefused : .failed)
+        }
+        if let state, persists {
+            // Grace marks follow what the rules select, whatever is acted on; a dry run keeps them too,
+            // so that `grace` counts from the first time a rule selected a registration.
+            do { try state.save(plan.graceMarks) } catch {
+                audit.logger.error("Cannot save the grace marks", metadata: ["error": "\(error)"])
+            }
+        }
+
+        // 2. Limits, on the whole plan, before the first action.
+        if let abort = plan.abort {
+            report.aborted = RunReport.Abort(abort)
+            report.actions = plan.actions.map { RunReport.Action($0, outcome: .skipped) }
+            recordActions(report.actions, runID: runID, dryRun: dryRun)
+            return finish(.aborted)
+        }
+
+        // 3. Act, batch by batch; dry-run rules and dry runs only record.
+        var actions = plan.actions.map { RunReport.Action($0, outcome: dryRun || $0.isDryRun ? .planned : .skipped) }
+        var indexByID: [String: Int] = [:]
+        for (index, action) in actions.enumerated() where action.outcome == .skipped { indexByID[action.registrationID] = index }
+        for kind in [RuleAction.unrevoke, .revoke, .delete] {
+            let ids = actions.filter { $0.action == kind && $0.outcome == .skipped }.map(\.registrationID)
+            guard !ids.isEmpty else { continue }
+            do {
+                try await client.apply(kind, to: ids, batchSize: configuration.pacing.batchSize) { batch in
+                    for id in batch.done { if let index = indexByID[id] { actions[index].outcome = .done } }
+                    for (id, error) in batch.failed {
+                        if let index = indexByID[id] {
+                            actions[index].outcome = .failed
+                            actions[index].error = error
+                        }
+                    }
+                    recordActions(batch.done.compactMap { indexByID[$0].map { actions[$0] } }
+                        + batch.failed.keys.sorted().compactMap { indexByID[$0].map { actions[$0] } }, runID: runID, dryRun: dryRun)
+                    if shouldStop() { throw CancellationError() }
+                }
+            } catch {
+                // Graceful shutdown: what was not sent stays `skipped` and is recorded as such.
+                break
+            }
+        }
+        recordActions(actions.filter { $0.outcome == .planned || $0.outcome == .skipped }, runID: runID, dryRun: dryRun)
+        report.actions = actions
+        return finish(report.failedCount > 0 ? .failed : .succeeded)
+    }
+
+    private func recordActions(_ actions: [RunReport.Action], runID: String, dryRun: Bool) {
+        for action in actions {
+            var fields: [AuditKey: String] = [
+                .runID: runID, .dryRun: dryRun || action.outcome == .planned ? "1" : "0", .rule: action.rule,
+                .action: action.action.rawValue, .outcome: action.outcome.rawValue, .reason: action.reason,
+                .registrationID: action.registrationID, .deviceID: action.deviceID, .deviceName: action.deviceName,
+            ]
+            fields[.userEmail] = action.userEmail
+            fields[.lastSeen] = action.lastSeenAt.map(RFC3339.string(from:))
+            fields[.clientVersion] = action.clientVersion
+            fields[.error] = action.error
+            audit.record(.action, "Registration \(action.action.pastTense)", fields)
+        }
+    }
+
+    private func checkToken(now: Date, runID: String) async throws {
+        guard let token = try await client.verifyToken(), let expiry = token.expiresOn else { return }
+        let remaining = expiry.timeIntervalSince(now)
+        if remaining < 14 * 86_400 {
+            audit.record(.tokenExpiring, "API token expires soon; create a new one", [
+                .runID: runID, .tokenExpiresOn: RFC3339.string(from: expiry), .error: "expires in \(Int(remaining / 86_400)) days",
+            ])
+        }
+    }
+}
+
+extension RuleAction {
+    /// "revoked", "deleted", "unrevoked", for messages.
+    var pastTense: String {
+        switch self {
+        case .revoke: "revoked"
+        case .delete: "deleted"
+        case .unrevoke: "unrevoked"
+        }
+    }
+}
+
+/// What a run looks at: every registration the rules can select, and the Access users when a rule
+/// needs them. Listing is all or nothing: a failed page fails the snapshot.
+struct Snapshot: Sendable {
+    var registrations: [Registration]
+    var directory: Directory?
+
+    static func fetch(for ruleSet: RuleSet, client: CloudflareClient) async throws -> Snapshot {
+        var query = RegistrationQuery(status: ruleSet.statusesNeeded)
+        query.includePolicy = ruleSet.needsProfiles
+        let registrations = try await client.registrations(query)
+        let directory = ruleSet.needsAccessUsers ? Directory(accessUsers: try await client.accessUsers()) : nil
+        return Snapshot(registrations: registrations, directory: directory)
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}

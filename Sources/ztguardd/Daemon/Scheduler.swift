@@ -1,0 +1,142 @@
+import Cloudflare
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import Rules
+
+/// The daemon: runs the enforcer every `interval` plus a random `jitter`, reloads the
+/// configuration on SIGHUP, pings the watchdog, and stops between runs on graceful shutdown.
+struct Scheduler: Service {
+    /// Everything that a reload replaces.
+    struct Generation: Sendable {
+        var configuration: Configuration
+        var client: CloudflareClient
+    }
+
+    var initial: Generation
+    /// Loads a new generation from the configuration file (SIGHUP).
+    var reload: @Sendable () throws -> Generation
+    var notifier: SystemdNotifier
+    var audit: AuditLog
+    var state: StateStore
+    var forceDryRun: Bool
+
+    func run() async throws {
+        let current = GenerationHolder(initial)
+        notifier.notifyReady(status: "Configuration loaded; first run starting")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await handleReloads(into: current) }
+            group.addTask {
+                defer { notifier.notifyStopping() }
+                try await runLoop(current)
+            }
+            // The run loop ends on graceful shutdown; then stop listening for SIGHUP too.
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func runLoop(_ current: GenerationHolder) async throws {
+        var nextRun = ContinuousClock.now
+        while !Task.isShuttingDownGracefully {
+            let generation = await current.value
+            let deadline = nextRun
+            do {
+                try await cancelWhenGracefulShutdown { try await waitPingingWatchdog(until: deadline) }
+            } catch {
+                return
+            }
+            let started = ContinuousClock.now
+            let outcome = await withWatchdogPings {
+                await Enforcer(
+                    configuration: generation.configuration, client: generation.client, state: state, audit: audit,
+                    wallClock: SystemWallClock(), forceDryRun: forceDryRun,
+                    shouldStop: { Task.isShuttingDownGracefully }
+                ).run()
+            }
+            notifier.notifyStatus(Self.status(of: outcome))
+            let schedule = await current.value.configuration.schedule
+            let jitterSeconds = Double(schedule.jitter.components.seconds)
+            nextRun = started + schedule.interval + .milliseconds(Int64(Double.random(in: 0...max(0, jitterSeconds)) * 1000))
+        }
+    }
+
+    /// The one-line `STATUS=` systemctl shows: the last run's summary.
+    static func status(of outcome: Enforcer.Outcome) -> String {
+        let report = outcome.report
+        let kind = report.dryRun ? "dry run" : "run"
+        switch outcome.status {
+        case .succeeded:
+            return "Last \(kind) \(RFC3339.string(from: report.startedAt)): \(report.listed) listed, \(report.selected) selected, "
+                + "\(report.doneCount) done, \(report.failedCount) failed"
+        case .aborted:
+            return "Last \(kind) \(RFC3339.string(from: report.startedAt)) ABORTED: \(report.aborted?.detail ?? "safety limit")"
+        case .failed, .authenticationRefused:
+            return "Last \(kind) \(RFC3339.string(from: report.startedAt)) FAILED: "
+                + (report.failure ?? "\(report.failedCount) actions failed")
+        }
+    }
+
+    private func handleReloads(into current: GenerationHolder) async {
+        for await _ in await UnixSignalsSequence(trapping: .sighup) {
+            notifier.notifyReloading()
+            do {
+                let generation = try reload()
+                await current.replace(with: generation)
+                audit.record(.configLoaded, "Configuration reloaded", [.configPath: generation.configuration.path])
+                notifier.notifyReady(status: "Configuration reloaded")
+            } catch {
+                audit.record(.configRejected, "New configuration rejected; the previous one stays in force", [
+                    .configPath: (await current.value).configuration.path, .error: "\(error)",
+                ])
+                notifier.notifyReady(status: "Reload rejected, previous configuration in force: \(error)".prefix(400).description)
+            }
+        }
+    }
+
+    /// Sleeps until `deadline`, sending `WATCHDOG=1` every half watchdog interval meanwhile.
+    private func waitPingingWatchdog(until deadline: ContinuousClock.Instant) async throws {
+        guard let interval = notifier.watchdogInterval else {
+            try await Task.sleep(until: deadline, clock: .continuous)
+            return
+        }
+        while ContinuousClock.now < deadline {
+            notifier.notifyWatchdog()
+            try await Task.sleep(until: min(deadline, .now + interval / 2), clock: .continuous)
+        }
+        notifier.notifyWatchdog()
+    }
+
+    /// Runs `body` while a sibling task keeps pinging the watchdog, so long rate-limited runs
+    /// are not mistaken for a hang.
+    private func withWatchdogPings<T: Sendable>(_ body: @Sendable @escaping () async -> T) async -> T {
+        guard let interval = notifier.watchdogInterval else { return await body() }
+        return await withTaskGroup(of: T?.self) { group in
+            group.addTask { await body() }
+            group.addTask {
+                while !Task.isCancelled {
+                    notifier.notifyWatchdog()
+                    try? await Task.sleep(for: interval / 2)
+                }
+                return nil
+            }
+            var result: T?
+            while let value = await group.next() {
+                if let value {
+                    result = value
+                    group.cancelAll()
+                }
+            }
+            return result!
+        }
+    }
+}
+
+/// The configuration and client in force, replaced as a whole by a reload.
+private actor GenerationHolder {
+    private(set) var value: Scheduler.Generation
+
+    init(_ value: Scheduler.Generation) { self.value = value }
+
+    func replace(with generation: Scheduler.Generation) { value = generation }
+}

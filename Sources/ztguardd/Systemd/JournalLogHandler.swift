@@ -1,0 +1,51 @@
+import Logging
+
+/// A swift-log handler that turns each record into one journal entry: `MESSAGE`, `PRIORITY`,
+/// `SYSLOG_IDENTIFIER=ztguardd`, `MESSAGE_ID` for audit events, and every metadata key as a
+/// `ZTG_*` field (see ``AuditKey``).
+struct JournalLogHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+    let writer: JournalWriter
+
+    init(writer: JournalWriter, level: Logger.Level) {
+        self.writer = writer
+        self.logLevel = level
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        writer.send(JournalFields.fields(message: "\(event.message)", level: event.level, metadata: metadata.merging(event.metadata ?? [:]) { $1 }))
+    }
+}
+
+/// The journal fields of one record, shared by the journal and the stderr JSON lines so both
+/// carry the same names.
+enum JournalFields {
+    static func fields(message: String, level: Logger.Level, metadata: Logger.Metadata) -> [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = [
+            ("MESSAGE", message), ("PRIORITY", "\(priority(of: level))"), ("SYSLOG_IDENTIFIER", "ztguardd"),
+        ]
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+            let name = key == "message_id" ? "MESSAGE_ID" : AuditKey.journalField(for: key)
+            fields.append((name, "\(value)"))
+        }
+        return fields
+    }
+
+    /// syslog(3) priorities, as journald stores them.
+    static func priority(of level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
+        case .critical: 2
+        }
+    }
+}
