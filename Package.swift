@@ -98,6 +98,11 @@ let package = Package(
             dependencies: ["ztguardd", "Rules", "Cloudflare", "Simulation"],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "SimulationTests",
+            dependencies: ["Simulation", "Cloudflare"],
+            swiftSettings: strictSettings
+        ),
         // Real libcurl against a real HTTP server on 127.0.0.1.
         .testTarget(
             name: "IntegrationTests",

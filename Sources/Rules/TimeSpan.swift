@@ -1,0 +1,106 @@
+/// A length of time written "90d", "15m", "2w", "30s", "12h" (SPEC §4).
+///
+/// Two spans are equal when they last equally long: `"14d"` equals `"2w"`. The unit written is kept
+/// only for ``description``.
+public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The length in seconds.
+    public var seconds: Int64
+    /// The unit the text was written in, so that "28d" reads back as "28 days", not "4 weeks".
+    private var writtenUnit: Unit?
+
+    /// Creates a span of `seconds` seconds.
+    public init(seconds: Int64) {
+        self.seconds = seconds
+        self.writtenUnit = nil
+    }
+
+    /// Parses a whole positive number followed by one unit: `s`, `m`, `h`, `d` or `w` (`"90d"`).
+    ///
+    /// Returns nil for anything else: spaces or words (`"90 days"`), signs (`"-1d"`, `"+1d"`),
+    /// fractions (`"1.5h"`), a missing number or unit (`"d"`, `"90"`, `""`), upper-case units, a zero
+    /// length (`"0d"`, which would make every `*_older_than` key select everything) and lengths that
+    /// overflow 64-bit seconds.
+    public init?(parsing text: String) {
+        let utf8 = text.utf8
+        guard utf8.count >= 2, let unit = Unit(symbol: utf8[utf8.index(before: utf8.endIndex)]) else {
+            return nil
+        }
+        var count: Int64 = 0
+        for byte in utf8.dropLast() {
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            let (shifted, overflowed) = count.multipliedReportingOverflow(by: 10)
+            let (sum, overflowedAgain) = shifted.addingReportingOverflow(Int64(digit))
+            guard !overflowed, !overflowedAgain else { return nil }
+            count = sum
+        }
+        let (seconds, overflowed) = count.multipliedReportingOverflow(by: unit.seconds)
+        guard !overflowed, seconds > 0 else { return nil }
+        self.seconds = seconds
+        self.writtenUnit = unit
+    }
+
+    /// The span in words: "90 days", "1 day", "15 minutes", "2 weeks".
+    ///
+    /// Uses the unit the text was written in; otherwise the largest unit that divides it exactly.
+    public var description: String {
+        let unit =
+            seconds == 0
+            ? .second
+            : writtenUnit.flatMap { seconds % $0.seconds == 0 ? $0 : nil }
+                ?? Unit.largestFirst.first { seconds % $0.seconds == 0 } ?? .second
+        let count = seconds / unit.seconds
+        return "\(count) \(count == 1 ? unit.singular : unit.plural)"
+    }
+
+    /// The span as a `TimeInterval`-style number of seconds, for date arithmetic.
+    var interval: Double { Double(seconds) }
+
+    /// Spans compare by length.
+    public static func < (lhs: TimeSpan, rhs: TimeSpan) -> Bool { lhs.seconds < rhs.seconds }
+
+    /// Spans are equal when they last equally long, whatever unit they were written in.
+    public static func == (lhs: TimeSpan, rhs: TimeSpan) -> Bool { lhs.seconds == rhs.seconds }
+
+    /// Hashes the length only, consistently with `==`.
+    public func hash(into hasher: inout Hasher) { hasher.combine(seconds) }
+
+    private enum Unit: Sendable {
+        case second, minute, hour, day, week
+
+        static let largestFirst: [Unit] = [.week, .day, .hour, .minute, .second]
+
+        init?(symbol: UInt8) {
+            switch symbol {
+            case UInt8(ascii: "s"): self = .second
+            case UInt8(ascii: "m"): self = .minute
+            case UInt8(ascii: "h"): self = .hour
+            case UInt8(ascii: "d"): self = .day
+            case UInt8(ascii: "w"): self = .week
+            default: return nil
+            }
+        }
+
+        var seconds: Int64 {
+            switch self {
+            case .second: 1
+            case .minute: 60
+            case .hour: 3600
+            case .day: 86_400
+            case .week: 604_800
+            }
+        }
+
+        var singular: String {
+            switch self {
+            case .second: "second"
+            case .minute: "minute"
+            case .hour: "hour"
+            case .day: "day"
+            case .week: "week"
+            }
+        }
+
+        var plural: String { singular + "s" }
+    }
+}

@@ -1,0 +1,135 @@
+import Cloudflare
+import FakeCloudflareServer
+import Foundation
+import Logging
+import Simulation
+import Synchronization
+
+let accountID = "699d98642c564d2e855e9661899b7252"
+let token = "simulated-api-token"
+let referenceNow = Date(timeIntervalSince1970: 1_795_435_200)  // 2026-11-23T10:00:00Z
+
+/// Starts a fake API over `account`, runs `body`, and always stops the server.
+func withFakeAPI<T>(
+    _ account: SimulatedAccount, faults: FaultPlan = .none, _ body: (FakeCloudflareServer) async throws -> T
+) async throws -> T {
+    let server = try await FakeCloudflareServer.start(account: account, faults: faults)
+    do {
+        let result = try await body(server)
+        try await server.shutdown()
+        return result
+    } catch {
+        try? await server.shutdown()
+        throw error
+    }
+}
+
+func makeAccount(count: Int, seed: UInt64 = 7, listingEnd: SimulatedAccount.Configuration.ListingEnd = .emptyCursor)
+    -> SimulatedAccount
+{
+    SimulatedAccount(
+        configuration: .init(listingEnd: listingEnd, clock: { referenceNow }),
+        fleet: SimulatedFleet.generated(count: count, seed: seed, now: referenceNow))
+}
+
+/// A clock whose sleeps return at once, advancing virtual time: backoff and pauses are recorded, not waited.
+final class VirtualClock: Clock, Sendable {
+    struct Instant: InstantProtocol {
+        var offset: Duration
+        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        func duration(to other: Instant) -> Duration { other.offset - offset }
+        static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+    }
+
+    private let state = Mutex<(now: Duration, sleeps: [Duration])>((.zero, []))
+    var now: Instant { Instant(offset: state.withLock { $0.now }) }
+    var minimumResolution: Duration { .nanoseconds(1) }
+    var sleeps: [Duration] { state.withLock { $0.sleeps } }
+
+    func sleep(until deadline: Instant, tolerance: Duration?) async throws {
+        state.withLock { state in
+            let duration = deadline.offset - state.now
+            if duration > .zero {
+                state.sleeps.append(duration)
+                state.now = deadline.offset
+            }
+        }
+    }
+}
+
+/// A client using the real libcurl transport against `server`.
+func curlClient(
+    _ server: FakeCloudflareServer, clock: VirtualClock = VirtualClock(), perPage: Int = 100, token: String = token
+) throws -> CloudflareClient {
+    var configuration = CloudflareClient.Configuration(apiBase: server.baseURL, accountID: accountID, credentials: .apiToken(token))
+    configuration.perPage = perPage
+    configuration.retry = RetryPolicy(maxAttempts: 6)
+    var options = CurlTransport.Options(userAgent: "ztguardd-tests")
+    options.totalTimeout = .seconds(20)
+    let time = TimeSource(clock: clock)
+    return CloudflareClient(
+        configuration: configuration, transport: try CurlTransport(options: options),
+        limiter: RateLimiter(requestsPerMinute: 10_000, time: time), time: time,
+        logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+}
+
+/// The built `ztguardd` binary, next to the test bundle.
+var ztguarddBinary: URL {
+    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ztguardd")
+}
+
+struct ProcessResult {
+    var status: Int32
+    var stdout: Data
+    var stderr: String
+    var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+}
+
+/// Runs the binary with `arguments` and exactly `environment`, bounded in time.
+func runZTGuardd(_ arguments: [String], environment: [String: String], timeout: TimeInterval = 60) async throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = ztguarddBinary
+    process.arguments = arguments
+    process.environment = environment
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read while it runs, so a large output cannot fill the pipe and block the child.
+    async let outData = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
+    async let errData = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning {
+        if Date() > deadline {
+            process.terminate()
+            break
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus, stdout: await outData, stderr: String(decoding: await errData, as: UTF8.self))
+}
+
+/// Writes a configuration for the fake API into a fresh directory and returns its path.
+func writeConfiguration(apiBase: String, extra: String = "", rules: String) throws -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ztguardd-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent("ztguardd.toml").path
+    let text = """
+        \(extra)
+        [cloudflare]
+        account_id = "\(accountID)"
+        api_base = "\(apiBase)"
+        per_page = 500
+
+        [limits]
+        max_actions_per_run = 100000
+        max_fraction = 1.0
+        batch_size = 50
+
+        \(rules)
+        """
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
