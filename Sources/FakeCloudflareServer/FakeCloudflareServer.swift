@@ -1,8 +1,7 @@
-public import Simulation
 import NIOCore
-import NIOPosix
 import NIOHTTP1
-import Synchronization
+import NIOPosix
+public import Simulation
 
 /// A ``SimulatedAccount`` served over real HTTP/1.1 on loopback, with injected faults.
 ///
@@ -27,7 +26,13 @@ public final class FakeCloudflareServer: Sendable {
     private let serverChannel: any Channel
     private let activity: ServerActivity
 
-    private init(account: SimulatedAccount, host: String, port: Int, serverChannel: any Channel, activity: ServerActivity) {
+    private init(
+        account: SimulatedAccount,
+        host: String,
+        port: Int,
+        serverChannel: any Channel,
+        activity: ServerActivity
+    ) {
         self.account = account
         self.host = host
         self.port = port
@@ -55,7 +60,9 @@ public final class FakeCloudflareServer: Sendable {
         observer: (@Sendable (ServedRequest) -> Void)? = nil
     ) async throws -> FakeCloudflareServer {
         guard isLoopback(host) else {
-            throw StartError(description: "refusing to listen on \(host): the fake Cloudflare server binds loopback addresses only")
+            throw StartError(
+                description: "refusing to listen on \(host): the fake Cloudflare server binds loopback addresses only"
+            )
         }
         let activity = ServerActivity(faults: faults, observer: observer)
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -67,7 +74,8 @@ public final class FakeCloudflareServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(
-                        RequestHandler(account: account, activity: activity, host: host))
+                        RequestHandler(account: account, activity: activity, host: host)
+                    )
                     activity.track(channel)
                 }
             }
@@ -76,7 +84,13 @@ public final class FakeCloudflareServer: Sendable {
             try? await channel.close()
             throw StartError(description: "the listening socket on \(host) has no port")
         }
-        return FakeCloudflareServer(account: account, host: host, port: boundPort, serverChannel: channel, activity: activity)
+        return FakeCloudflareServer(
+            account: account,
+            host: host,
+            port: boundPort,
+            serverChannel: channel,
+            activity: activity
+        )
     }
 
     /// Stops listening and closes every open connection.
@@ -98,55 +112,10 @@ public final class FakeCloudflareServer: Sendable {
         activity.injectedFaults.filter { $0.fault == fault }.count
     }
 
-    static func isLoopback(_ host: String) -> Bool {
+    /// Whether `host` is a loopback address this server agrees to bind: `localhost`, `::1` or `127.x.x.x`.
+    public static func isLoopback(_ host: String) -> Bool {
         if host == "localhost" || host == "::1" { return true }
         let octets = host.split(separator: ".", omittingEmptySubsequences: false)
         return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
-    }
-}
-
-/// What the server's connections share: the request counter, the fault plan and its record, the observer and
-/// the open connections.
-final class ServerActivity: Sendable {
-    private struct Record {
-        var requestCount = 0
-        var injectedFaults: [InjectedFault] = []
-        var channels: [ObjectIdentifier: any Channel] = [:]
-    }
-
-    let faults: FaultPlan
-    let observer: (@Sendable (ServedRequest) -> Void)?
-    private let record = Mutex(Record())
-
-    init(faults: FaultPlan, observer: (@Sendable (ServedRequest) -> Void)?) {
-        self.faults = faults
-        self.observer = observer
-    }
-
-    /// Numbers a new request, from 1.
-    func nextRequestNumber() -> Int {
-        record.withLock { record in
-            record.requestCount += 1
-            return record.requestCount
-        }
-    }
-
-    func noteInjected(_ fault: InjectedFault) {
-        record.withLock { $0.injectedFaults.append(fault) }
-    }
-
-    var requestCount: Int { record.withLock { $0.requestCount } }
-    var injectedFaults: [InjectedFault] { record.withLock { $0.injectedFaults } }
-
-    func track(_ channel: any Channel) {
-        let key = ObjectIdentifier(channel)
-        record.withLock { $0.channels[key] = channel }
-        channel.closeFuture.whenComplete { [weak self] _ in
-            self?.record.withLock { _ = $0.channels.removeValue(forKey: key) }
-        }
-    }
-
-    func openChannels() -> [any Channel] {
-        record.withLock { Array($0.channels.values) }
     }
 }

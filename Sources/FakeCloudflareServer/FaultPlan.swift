@@ -94,13 +94,21 @@ public struct FaultPlan: Sendable {
     public static var none: FaultPlan { FaultPlan { _, _ in nil } }
 
     /// Requests `n`, `2n`, `3n`, … get `fault`; with `predicate`, the `n`th, `2n`th, … matching request.
-    public static func every(_ n: Int, _ fault: Fault, where predicate: (@Sendable (HTTPRequest) -> Bool)? = nil) -> FaultPlan {
+    public static func every(
+        _ n: Int,
+        _ fault: Fault,
+        where predicate: (@Sendable (HTTPRequest) -> Bool)? = nil
+    ) -> FaultPlan {
         precondition(n > 0, "every(0) would never inject")
         return counting(predicate) { number in number % n == 0 ? fault : nil }
     }
 
     /// The requests numbered `numbers` get `fault`; with `predicate`, counting only the matching requests.
-    public static func at(_ numbers: Set<Int>, _ fault: Fault, where predicate: (@Sendable (HTTPRequest) -> Bool)? = nil) -> FaultPlan {
+    public static func at(
+        _ numbers: Set<Int>,
+        _ fault: Fault,
+        where predicate: (@Sendable (HTTPRequest) -> Bool)? = nil
+    ) -> FaultPlan {
         counting(predicate) { number in numbers.contains(number) ? fault : nil }
     }
 

@@ -1,7 +1,7 @@
 import Cloudflare
-import Simulation
 import NIOCore
 import NIOHTTP1
+import Simulation
 
 /// Serves one connection: hands each complete request to the account, or answers it badly when the fault
 /// plan says so. `HTTPServerPipelineHandler` (installed before it) holds pipelined requests back until the
@@ -38,12 +38,20 @@ final class RequestHandler: ChannelInboundHandler {
         let number = activity.nextRequestNumber()
         let target = RequestTarget(parsing: head.uri)
         var served = ServedRequest(
-            requestNumber: number, method: head.method.rawValue, path: target.path, query: target.query, status: nil,
-            fault: nil)
+            requestNumber: number,
+            method: head.method.rawValue,
+            path: target.path,
+            query: target.query,
+            status: nil,
+            fault: nil
+        )
 
         guard let method = HTTPRequest.Method(rawValue: head.method.rawValue) else {
             let response = SimulatedAccount.errorResponse(
-                status: 405, code: 7001, message: "Method \(head.method.rawValue) not allowed for this route")
+                status: 405,
+                code: 7001,
+                message: "Method \(head.method.rawValue) not allowed for this route"
+            )
             served.status = response.status
             write(response, for: head, context: context)
             activity.observer?(served)
@@ -51,12 +59,17 @@ final class RequestHandler: ChannelInboundHandler {
         }
         let authority = head.headers.first(name: "host") ?? host
         let request = HTTPRequest(
-            method: method, url: "http://\(authority)\(head.uri)", headers: head.headers.map { ($0.name, $0.value) })
+            method: method,
+            url: "http://\(authority)\(head.uri)",
+            headers: head.headers.map { ($0.name, $0.value) }
+        )
 
         let fault = activity.faults.fault(forRequestNumber: number, request)
         if let fault {
             served.fault = fault
-            activity.noteInjected(InjectedFault(requestNumber: number, fault: fault, method: head.method.rawValue, path: target.path))
+            activity.noteInjected(
+                InjectedFault(requestNumber: number, fault: fault, method: head.method.rawValue, path: target.path)
+            )
         }
 
         switch fault {
@@ -73,7 +86,11 @@ final class RequestHandler: ChannelInboundHandler {
             }
             return
         case .serverError(let status):
-            let response = SimulatedAccount.errorResponse(status: status, code: 10002, message: "Internal server error (injected)")
+            let response = SimulatedAccount.errorResponse(
+                status: status,
+                code: 10002,
+                message: "Internal server error (injected)"
+            )
             served.status = status
             write(response, for: head, context: context)
         case .malformedJSON:
@@ -82,12 +99,20 @@ final class RequestHandler: ChannelInboundHandler {
             served.status = 200
             write(response, for: head, context: context)
         case .successFalse:
-            let response = SimulatedAccount.errorResponse(status: 200, code: 10001, message: "service temporarily unavailable (injected)")
+            let response = SimulatedAccount.errorResponse(
+                status: 200,
+                code: 10001,
+                message: "service temporarily unavailable (injected)"
+            )
             served.status = 200
             write(response, for: head, context: context)
         case .tooManyRequests(let seconds):
             let response = SimulatedAccount.errorResponse(
-                status: 429, code: 10429, message: "Rate limited (injected)", headers: ["retry-after": String(seconds)])
+                status: 429,
+                code: 10429,
+                message: "Rate limited (injected)",
+                headers: ["retry-after": String(seconds)]
+            )
             served.status = 429
             write(response, for: head, context: context)
         case .truncatedBody:
@@ -103,7 +128,11 @@ final class RequestHandler: ChannelInboundHandler {
         activity.observer?(served)
     }
 
-    private func responseHead(_ response: HTTPResponse, for request: HTTPRequestHead, keepAlive: Bool) -> HTTPResponseHead {
+    private func responseHead(
+        _ response: HTTPResponse,
+        for request: HTTPRequestHead,
+        keepAlive: Bool
+    ) -> HTTPResponseHead {
         var headers = HTTPHeaders()
         for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) where name != "content-length" {
             headers.add(name: name, value: value)
@@ -111,7 +140,10 @@ final class RequestHandler: ChannelInboundHandler {
         headers.add(name: "content-length", value: String(response.body.count))
         if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
         return HTTPResponseHead(
-            version: request.version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+            version: request.version,
+            status: HTTPResponseStatus(statusCode: response.status),
+            headers: headers
+        )
     }
 
     private func write(_ response: HTTPResponse, for request: HTTPRequestHead, context: ChannelHandlerContext) {
@@ -127,7 +159,8 @@ final class RequestHandler: ChannelInboundHandler {
     }
 
     /// Promises the whole body, sends half of it, then closes: the client sees a short read.
-    private func writeTruncated(_ response: HTTPResponse, for request: HTTPRequestHead, context: ChannelHandlerContext) {
+    private func writeTruncated(_ response: HTTPResponse, for request: HTTPRequestHead, context: ChannelHandlerContext)
+    {
         context.write(wrapOutboundOut(.head(responseHead(response, for: request, keepAlive: true))), promise: nil)
         var buffer = context.channel.allocator.buffer(capacity: response.body.count / 2)
         buffer.writeBytes(response.body.prefix(response.body.count / 2))

@@ -47,7 +47,10 @@ extension AccountState {
             if name == "page" { page = value } else { perPage = min(value, configuration.perPageMax) }
         }
         let total = accessUsers.count
-        let first = min(total, (page - 1).multipliedReportingOverflow(by: perPage).overflow ? total : (page - 1) * perPage)
+        let first = min(
+            total,
+            (page - 1).multipliedReportingOverflow(by: perPage).overflow ? total : (page - 1) * perPage
+        )
         let slice = accessUsers[first..<min(total, first + perPage)]
 
         var result = JSONWriter(capacity: slice.count * 420 + 2)

@@ -20,17 +20,17 @@ extension AccountState {
         var deviceIDs: Set<String> = []
         var userIDs: Set<String> = []
 
-        func matches(_ registration: SimulatedRegistration) -> Bool {
+        func matches(_ entries: [Entry], at index: Int) -> Bool {
             switch status {
-            case .active: if registration.revokedAt != nil { return false }
-            case .revoked: if registration.revokedAt == nil { return false }
+            case .active: if entries[index].isRevoked { return false }
+            case .revoked: if !entries[index].isRevoked { return false }
             case .all: break
             }
-            if let seenBefore, !(registration.lastSeenAt < seenBefore) { return false }
-            if let seenAfter, !(registration.lastSeenAt > seenAfter) { return false }
-            if !ids.isEmpty, !ids.contains(registration.id) { return false }
-            if !deviceIDs.isEmpty, !deviceIDs.contains(registration.deviceID) { return false }
-            if !userIDs.isEmpty, !userIDs.contains(registration.userID ?? "") { return false }
+            if let seenBefore, !(entries[index].lastSeen < seenBefore.timeIntervalSince1970) { return false }
+            if let seenAfter, !(entries[index].lastSeen > seenAfter.timeIntervalSince1970) { return false }
+            if !ids.isEmpty, !ids.contains(entries[index].registration.id) { return false }
+            if !deviceIDs.isEmpty, !deviceIDs.contains(entries[index].registration.deviceID) { return false }
+            if !userIDs.isEmpty, !userIDs.contains(entries[index].registration.userID ?? "") { return false }
             return true
         }
     }
@@ -42,14 +42,22 @@ extension AccountState {
         var filter = ListingFilter()
         if let status = target.value(for: "status") {
             guard let parsed = ListingFilter.Status(rawValue: status) else {
-                return .failure(400, code: ErrorCode.badRequest, "status must be active, revoked or all, not \"\(status)\"")
+                return .failure(
+                    400,
+                    code: ErrorCode.badRequest,
+                    "status must be active, revoked or all, not \"\(status)\""
+                )
             }
             filter.status = parsed
         }
         for (name, keyPath) in [("seen_before", \ListingFilter.seenBefore), ("seen_after", \ListingFilter.seenAfter)] {
             guard let text = target.value(for: name) else { continue }
             guard let date = RFC3339.date(from: text) else {
-                return .failure(400, code: ErrorCode.badRequest, "\(name) must be an RFC 3339 timestamp, not \"\(text)\"")
+                return .failure(
+                    400,
+                    code: ErrorCode.badRequest,
+                    "\(name) must be an RFC 3339 timestamp, not \"\(text)\""
+                )
             }
             filter[keyPath: keyPath] = date
         }
@@ -57,10 +65,18 @@ extension AccountState {
         filter.deviceIDs = Set(target.values(for: "device.id"))
         filter.userIDs = Set(target.values(for: "user.id"))
         if let sortBy = target.value(for: "sort_by"), sortBy != "id" {
-            return .failure(400, code: ErrorCode.badRequest, "the simulated account sorts by id only, not \"\(sortBy)\"")
+            return .failure(
+                400,
+                code: ErrorCode.badRequest,
+                "the simulated account sorts by id only, not \"\(sortBy)\""
+            )
         }
         if let sortOrder = target.value(for: "sort_order"), sortOrder != "asc" {
-            return .failure(400, code: ErrorCode.badRequest, "the simulated account sorts in asc order only, not \"\(sortOrder)\"")
+            return .failure(
+                400,
+                code: ErrorCode.badRequest,
+                "the simulated account sorts in asc order only, not \"\(sortOrder)\""
+            )
         }
         let includesPolicy = target.values(for: "include").contains { $0.split(separator: ",").contains("policy") }
 
@@ -89,7 +105,7 @@ extension AccountState {
         var position = start
         var candidatePosition = 0
         while let index = nextCandidate(candidates, &candidatePosition, &position) {
-            guard filter.matches(entries[index].registration) else { continue }
+            guard filter.matches(entries, at: index) else { continue }
             if page.count == perPage {
                 hasMore = true
                 break
@@ -204,11 +220,18 @@ extension AccountState {
     private func resolve(ids: [String]) -> Resolution {
         let unique = Array(Set(ids)).sorted()
         guard !unique.isEmpty else {
-            return .refused(.failure(400, code: ErrorCode.badRequest, "no registration ids: pass them as repeated id parameters"))
+            return .refused(
+                .failure(400, code: ErrorCode.badRequest, "no registration ids: pass them as repeated id parameters")
+            )
         }
         guard unique.count <= Self.maxIDsPerRequest else {
             return .refused(
-                .failure(400, code: ErrorCode.badRequest, "at most \(Self.maxIDsPerRequest) registration ids per request, not \(unique.count)"))
+                .failure(
+                    400,
+                    code: ErrorCode.badRequest,
+                    "at most \(Self.maxIDsPerRequest) registration ids per request, not \(unique.count)"
+                )
+            )
         }
         var indices: [Int] = []
         var missing: [String] = []
@@ -235,15 +258,29 @@ extension AccountState {
         return position
     }
 
+    /// Renders every registration that is not rendered yet, with and without its policy.
+    mutating func prerender() {
+        for index in entries.indices {
+            var ignored = JSONWriter(capacity: 0)
+            appendRendered(index, includesPolicy: true, to: &ignored)
+        }
+    }
+
     /// Appends the registration's JSON, rendering and caching it on first use.
     private mutating func appendRendered(_ index: Int, includesPolicy: Bool, to json: inout JSONWriter) {
+        let fractional = configuration.fractionalSeconds
+        // Rendering through the buffer pointer reads the registration in place instead of copying it.
         if entries[index].body == nil {
-            entries[index].body = entries[index].registration.renderedBody(fractionalSeconds: configuration.fractionalSeconds)
+            entries[index].body = entries.withUnsafeBufferPointer {
+                $0[index].registration.renderedBody(fractionalSeconds: fractional)
+            }
         }
         json.raw(entries[index].body ?? [])
         if includesPolicy {
             if entries[index].policy == nil {
-                entries[index].policy = entries[index].registration.renderedPolicy(fractionalSeconds: configuration.fractionalSeconds)
+                entries[index].policy = entries.withUnsafeBufferPointer {
+                    $0[index].registration.renderedPolicy(fractionalSeconds: fractional)
+                }
             }
             json.raw(entries[index].policy ?? [])
         }

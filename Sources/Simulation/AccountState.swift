@@ -1,23 +1,31 @@
+import Cloudflare
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Cloudflare
 
 /// Everything a ``SimulatedAccount`` knows, and how it answers a request. Not thread-safe by itself: the
 /// account keeps it behind its mutex, and every method runs with that mutex held.
 struct AccountState {
     /// A registration and its rendered JSON, cached until the registration changes.
     struct Entry {
-        var registration: SimulatedRegistration
+        let registration: SimulatedRegistration
+        // Copies of what the status and seen filters read, so a walk over 100,000 entries reads two scalars
+        // per entry instead of copying (and retaining) a whole registration.
+        let isRevoked: Bool
+        let lastSeen: Double
         /// The object without its closing brace; nil until first listed.
         var body: [UInt8]?
         /// The `,"policy":{…}` fragment; nil until first listed with `include=policy`.
         var policy: [UInt8]?
 
+        /// A new entry, with nothing rendered: every change to a registration makes a new entry.
         init(_ registration: SimulatedRegistration) {
             self.registration = registration
+            isRevoked = registration.revokedAt != nil
+            lastSeen = registration.lastSeenAt.timeIntervalSince1970
         }
     }
 
@@ -47,7 +55,8 @@ struct AccountState {
 
     init(configuration: SimulatedAccount.Configuration, fleet: SimulatedFleet) {
         self.configuration = configuration
-        entries = fleet.registrations.sorted { $0.id < $1.id }.map(Entry.init)
+        // SimulatedFleet keeps its registrations sorted; a fleet whose ids were changed afterwards is sorted here.
+        entries = fleet.registrations.sortedByID().map(Entry.init)
         accessUsers = fleet.accessUsers
         profiles = fleet.profiles
         rateLimit = configuration.rateLimit.map(RateLimitWindow.init(limit:))
@@ -65,8 +74,14 @@ struct AccountState {
         if configuration.recordsRequests {
             requestLog.append(
                 SimulatedAccount.RequestRecord(
-                    method: request.method, path: target.path, query: target.query, endpoint: endpoint,
-                    status: answer.status, time: now))
+                    method: request.method,
+                    path: target.path,
+                    query: target.query,
+                    endpoint: endpoint,
+                    status: answer.status,
+                    time: now
+                )
+            )
         }
         return HTTPResponse(status: answer.status, headers: answer.headers, body: answer.body)
     }
@@ -78,7 +93,11 @@ struct AccountState {
             rateLimit = window
             switch decision {
             case .refused(let retryAfter):
-                var answer = Answer.failure(429, code: ErrorCode.rateLimited, "Rate limited. Please wait and consider throttling your request speed")
+                var answer = Answer.failure(
+                    429,
+                    code: ErrorCode.rateLimited,
+                    "Rate limited. Please wait and consider throttling your request speed"
+                )
                 answer.headers = [
                     "retry-after": String(retryAfter),
                     "ratelimit": "\"default\";r=0;t=\(retryAfter)",
@@ -97,7 +116,12 @@ struct AccountState {
         return answer
     }
 
-    private mutating func authorizedAnswer(_ request: HTTPRequest, route: Route, target: RequestTarget, now: Date) -> Answer {
+    private mutating func authorizedAnswer(
+        _ request: HTTPRequest,
+        route: Route,
+        target: RequestTarget,
+        now: Date
+    ) -> Answer {
         guard let credential = authenticate(request) else {
             return .failure(401, code: ErrorCode.authentication, "Authentication error")
         }
@@ -122,9 +146,17 @@ struct AccountState {
         case .listProfiles: return listProfiles()
         case .getDefaultProfile: return defaultProfile()
         case .notFound(let path):
-            return .failure(404, code: ErrorCode.noRoute, "Could not route to \(path), perhaps your object identifier is invalid?")
+            return .failure(
+                404,
+                code: ErrorCode.noRoute,
+                "Could not route to \(path), perhaps your object identifier is invalid?"
+            )
         case .methodNotAllowed:
-            return .failure(405, code: ErrorCode.methodNotAllowed, "Method \(request.method.rawValue) not allowed for this route")
+            return .failure(
+                405,
+                code: ErrorCode.methodNotAllowed,
+                "Method \(request.method.rawValue) not allowed for this route"
+            )
         }
     }
 

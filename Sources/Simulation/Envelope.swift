@@ -1,7 +1,11 @@
 /// The Cloudflare v4 response envelope: `{"success","errors","messages","result","result_info"?}`.
 enum Envelope {
     /// A success envelope around `result`, already rendered JSON.
-    static func success(result: [UInt8], resultInfo: [UInt8]? = nil, messages: [(code: Int, message: String)] = [])
+    static func success(
+        result: [UInt8],
+        resultInfo: [UInt8]? = nil,
+        messages: [(code: Int, message: String)] = []
+    )
         -> [UInt8]
     {
         var json = JSONWriter(capacity: result.count + 128)
@@ -33,16 +37,4 @@ enum Envelope {
         json.raw("}],\"messages\":[],\"result\":null}")
         return json.bytes
     }
-}
-
-/// Cloudflare's error codes, where the API has a known one; the rest are plausible stand-ins.
-enum ErrorCode {
-    static let authentication = 10000
-    static let invalidToken = 1000
-    static let invalidRequestHeaders = 6003
-    static let badRequest = 1001
-    static let notFound = 1004
-    static let noRoute = 7003
-    static let methodNotAllowed = 7001
-    static let rateLimited = 10429
 }

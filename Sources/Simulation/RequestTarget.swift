@@ -32,7 +32,8 @@ public struct RequestTarget: Sendable, Hashable {
             if let equals = pair.firstIndex(of: "=") {
                 return QueryItem(
                     name: Self.percentDecoded(pair[..<equals], plusIsSpace: true),
-                    value: Self.percentDecoded(pair[pair.index(after: equals)...], plusIsSpace: true))
+                    value: Self.percentDecoded(pair[pair.index(after: equals)...], plusIsSpace: true)
+                )
             }
             return QueryItem(name: Self.percentDecoded(pair, plusIsSpace: true), value: "")
         }
@@ -58,7 +59,8 @@ public struct RequestTarget: Sendable, Hashable {
         while let byte = iterator.popFirst() {
             if byte == UInt8(ascii: "+") && plusIsSpace {
                 bytes.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%"), iterator.count >= 2, let high = hexValue(iterator[iterator.startIndex]),
+            } else if byte == UInt8(ascii: "%"), iterator.count >= 2,
+                let high = hexValue(iterator[iterator.startIndex]),
                 let low = hexValue(iterator[iterator.startIndex + 1])
             {
                 bytes.append(high << 4 | low)

@@ -56,25 +56,14 @@ struct SeededGenerator {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// `count` random lower-case hexadecimal digits.
-    mutating func hex(count: Int) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(count)
-        while bytes.count < count {
-            let word = next()
-            for nibble in 0..<min(16, count - bytes.count) {
-                bytes.append(Self.hexDigits[Int(word >> UInt64(60 - 4 * nibble) & 0xF)])
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     /// A base64 string of 32 random bytes, shaped like a WireGuard public key.
     mutating func publicKey() -> String {
         var bytes: [UInt8] = []
         for _ in 0..<4 {
             let word = next()
-            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+            for shift in stride(from: 56, through: 0, by: -8) {
+                bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+            }
         }
         return Base64.encode(bytes)
     }

@@ -1,9 +1,10 @@
+public import Cloudflare
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
 public import Foundation
 #endif
-public import Cloudflare
 
 extension SimulatedAccount {
     /// The API operation a request was routed to, for counting.

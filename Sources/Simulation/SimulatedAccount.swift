@@ -1,10 +1,11 @@
+public import Cloudflare
+import Synchronization
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
 public import Foundation
 #endif
-public import Cloudflare
-import Synchronization
 
 /// An in-memory Cloudflare account that answers the API requests of SPEC §2 as Cloudflare does.
 ///
@@ -18,10 +19,10 @@ import Synchronization
 /// let response = account.respond(to: HTTPRequest(method: .get, url: base + "/user/tokens/verify",
 ///                                               headers: [("Authorization", "Bearer simulated-api-token")]))
 /// ```
-// @unchecked Sendable: all mutable state is inside `state`, a `Synchronization.Mutex`; `configuration` is
-// immutable and Sendable.
-public final class SimulatedAccount: Transport, @unchecked Sendable {
+public final class SimulatedAccount: Transport, Sendable {
     public let configuration: Configuration
+    // The one lock: every read and change of the account goes through this `Synchronization.Mutex`, which is
+    // what makes the class Sendable (checked, not @unchecked) and `respond(to:)` safe from any event loop.
     private let state: Mutex<AccountState>
 
     /// Creates an account holding `fleet`, answering as `configuration` says.
@@ -35,6 +36,12 @@ public final class SimulatedAccount: Transport, @unchecked Sendable {
         state.withLock { $0.respond(to: request) }
     }
 
+    /// Renders every registration's JSON now instead of on its first listing, so that the first listing of a
+    /// large fleet is as fast as the next ones (a benchmark server calls this before it listens).
+    public func prerender() {
+        state.withLock { $0.prerender() }
+    }
+
     /// Answers `request`; never throws.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         respond(to: request)
@@ -42,7 +49,12 @@ public final class SimulatedAccount: Transport, @unchecked Sendable {
 
     /// An error envelope such as the API sends, for answers that do not come from the account (a server's
     /// injected faults, an unsupported HTTP method).
-    public static func errorResponse(status: Int, code: Int, message: String, headers: [String: String] = [:]) -> HTTPResponse {
+    public static func errorResponse(
+        status: Int,
+        code: Int,
+        message: String,
+        headers: [String: String] = [:]
+    ) -> HTTPResponse {
         var headers = headers
         headers["content-type"] = "application/json"
         return HTTPResponse(status: status, headers: headers, body: Envelope.failure(code: code, message: message))

@@ -20,7 +20,7 @@ public struct SimulatedFleet: Sendable, Hashable {
         accessUsers: [SimulatedAccessUser] = [],
         profiles: [SimulatedProfile] = []
     ) {
-        self.registrations = registrations.sorted { $0.id < $1.id }
+        self.registrations = registrations.sortedByID()
         self.accessUsers = accessUsers
         self.profiles = profiles
     }
@@ -28,7 +28,9 @@ public struct SimulatedFleet: Sendable, Hashable {
 
 extension SimulatedFleet {
     /// WARP client versions older than `2024.6.415`, the example minimum in `ztguardd.toml`.
-    public static let oldClientVersions = ["2023.3.470.0", "2023.9.252.0", "2023.10.120.0", "2024.1.160.0", "2024.3.409.0"]
+    public static let oldClientVersions = [
+        "2023.3.470.0", "2023.9.252.0", "2023.10.120.0", "2024.1.160.0", "2024.3.409.0",
+    ]
     /// Versions at or above `2024.6.415`; some are written with three parts, as older clients report them.
     public static let currentClientVersions = [
         "2024.6.415", "2024.6.473.0", "2024.8.458.0", "2024.11.309.0", "2024.12.554.0", "2025.1.861.0", "2025.2.600.0",
@@ -68,10 +70,17 @@ private struct FleetGenerator {
 
     private static let serialCharacters = Array("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789".utf8)
 
+    /// The names as mail systems write them: "O'Brien" → "obrien", "Chloé" → "chloe", "Müller" → "muller".
+    private static let firstLocalParts = firstNames.map(emailLocalPart)
+    private static let lastLocalParts = lastNames.map(emailLocalPart)
+
     private struct Person {
         var id: String
         var email: String
         var name: String
+        var firstName: String
+        /// `maryjones`, for device names.
+        var handle: String
         var isContractor: Bool
         var createdAt: Date
     }
@@ -90,11 +99,19 @@ private struct FleetGenerator {
         let profiles = [
             SimulatedProfile(id: random.uuid(), name: "Default", isDefault: true, description: "Default profile"),
             SimulatedProfile(
-                id: random.uuid(), name: "Engineering", match: "identity.groups.name == \"Engineering\"", precedence: 100,
-                description: "Developers: local subnets excluded from the tunnel"),
+                id: random.uuid(),
+                name: "Engineering",
+                match: "identity.groups.name == \"Engineering\"",
+                precedence: 100,
+                description: "Developers: local subnets excluded from the tunnel"
+            ),
             SimulatedProfile(
-                id: random.uuid(), name: "Contractors", match: "identity.email matches \".*@contractor.example.com\"",
-                precedence: 200, description: "Contractors: switch locked, no LAN access"),
+                id: random.uuid(),
+                name: "Contractors",
+                match: "identity.email matches \".*@contractor.example.com\"",
+                precedence: 200,
+                description: "Contractors: switch locked, no LAN access"
+            ),
         ]
 
         let staff = (0..<max(1, count * 10 / 16)).map { _ in person(contractorShare: 0.06) }
@@ -127,41 +144,69 @@ private struct FleetGenerator {
         }
         let accessUsers = staff.map { person in
             SimulatedAccessUser(
-                id: person.id, email: person.email, name: person.name, createdAt: person.createdAt,
-                lastSuccessfulLogin: lastLogin(), activeDeviceCount: activeDevices[person.id] ?? 0)
+                id: person.id,
+                email: person.email,
+                name: person.name,
+                createdAt: person.createdAt,
+                lastSuccessfulLogin: lastLogin(),
+                activeDeviceCount: activeDevices[person.id] ?? 0
+            )
         }
         return SimulatedFleet(
             registrations: registrations,
             accessUsers: accessUsers.sorted { $0.email < $1.email },
-            profiles: profiles)
+            profiles: profiles
+        )
     }
 
     private mutating func person(contractorShare: Double) -> Person {
-        let first = random.pick(Self.firstNames)
-        let last = random.pick(Self.lastNames)
+        let firstIndex = random.int(below: Self.firstNames.count)
+        let lastIndex = random.int(below: Self.lastNames.count)
+        let first = Self.firstNames[firstIndex]
+        let last = Self.lastNames[lastIndex]
         let isContractor = random.chance(contractorShare)
         let domain = isContractor ? "contractor.example.com" : "example.com"
-        let local = Self.emailLocalPart(first) + "." + Self.emailLocalPart(last)
+        let local = Self.firstLocalParts[firstIndex] + "." + Self.lastLocalParts[lastIndex]
         // "mary.smith@…", then "mary.smith2@…": no generated local part ends in a digit, so these never collide.
         let earlier = namesakes["\(local)@\(domain)", default: 0]
         namesakes["\(local)@\(domain)"] = earlier + 1
         let email = earlier == 0 ? "\(local)@\(domain)" : "\(local)\(earlier + 1)@\(domain)"
         return Person(
-            id: random.uuid(), email: email, name: "\(first) \(last)", isContractor: isContractor,
-            createdAt: ago(days: Double(random.int(in: 30...1500))))
+            id: random.uuid(),
+            email: email,
+            name: "\(first) \(last)",
+            firstName: first,
+            handle: Self.firstLocalParts[firstIndex] + Self.lastLocalParts[lastIndex],
+            isContractor: isContractor,
+            createdAt: ago(days: Double(random.int(in: 30...1500)))
+        )
     }
 
     private mutating func connector(number: Int, profile: SimulatedProfile) -> SimulatedRegistration {
         let label = number < 10 ? "0\(number)" : "\(number)"
         let lastSeen = ago(days: random.unit() * 0.02)
         return SimulatedRegistration(
-            id: random.uuid(), deviceID: random.uuid(), deviceName: "warp-connector-\(label)",
-            clientVersion: "2025.2.600.0", createdAt: ago(days: Double(random.int(in: 60...700))), lastSeenAt: lastSeen,
-            keyType: "curve25519", tunnelType: "wireguard", key: random.publicKey(), userID: random.uuid(),
-            userEmail: "connector-\(label)@svc.example.com", userName: "WARP Connector \(label)", profile: profile)
+            id: random.uuid(),
+            deviceID: random.uuid(),
+            deviceName: "warp-connector-\(label)",
+            clientVersion: "2025.2.600.0",
+            createdAt: ago(days: Double(random.int(in: 60...700))),
+            lastSeenAt: lastSeen,
+            keyType: "curve25519",
+            tunnelType: "wireguard",
+            key: random.publicKey(),
+            userID: random.uuid(),
+            userEmail: "connector-\(label)@svc.example.com",
+            userName: "WARP Connector \(label)",
+            profile: profile
+        )
     }
 
-    private mutating func registration(owner: Person?, isOffboarded: Bool, profiles: [SimulatedProfile]) -> SimulatedRegistration {
+    private mutating func registration(
+        owner: Person?,
+        isOffboarded: Bool,
+        profiles: [SimulatedProfile]
+    ) -> SimulatedRegistration {
         let id = random.uuid()
         let deviceID = random.uuid()
         let deviceName = self.deviceName(owner: owner)
@@ -179,7 +224,8 @@ private struct FleetGenerator {
             lastSeen = ago(days: 7 + random.unit() * 80)
         } else {
             let recency = random.unit()
-            let days = recency < 0.7 ? random.unit() * 3 : recency < 0.95 ? 3 + random.unit() * 27 : 30 + random.unit() * 59
+            let days =
+                recency < 0.7 ? random.unit() * 3 : recency < 0.95 ? 3 + random.unit() * 27 : 30 + random.unit() * 59
             lastSeen = ago(days: days)
         }
         let createdAt = lastSeen.addingTimeInterval(-(random.unit() * 700 + 0.1) * Self.day)
@@ -204,17 +250,26 @@ private struct FleetGenerator {
         }
 
         return SimulatedRegistration(
-            id: id, deviceID: deviceID, deviceName: deviceName, clientVersion: clientVersion,
-            createdAt: Self.wholeSeconds(createdAt), lastSeenAt: Self.wholeSeconds(lastSeen),
+            id: id,
+            deviceID: deviceID,
+            deviceName: deviceName,
+            clientVersion: clientVersion,
+            createdAt: Self.wholeSeconds(createdAt),
+            lastSeenAt: Self.wholeSeconds(lastSeen),
             revokedAt: revokedAt.map(Self.wholeSeconds),
-            keyType: usesMASQUE ? "secp256r1" : "curve25519", tunnelType: usesMASQUE ? "masque" : "wireguard",
-            key: random.publicKey(), userID: owner?.id, userEmail: owner?.email, userName: owner?.name,
-            profile: profile)
+            keyType: usesMASQUE ? "secp256r1" : "curve25519",
+            tunnelType: usesMASQUE ? "masque" : "wireguard",
+            key: random.publicKey(),
+            userID: owner?.id,
+            userEmail: owner?.email,
+            userName: owner?.name,
+            profile: profile
+        )
     }
 
     private mutating func deviceName(owner: Person?) -> String {
-        let handle = owner.map { Self.emailLocalPart(String($0.email.prefix { $0 != "@" })) } ?? "kiosk"
-        let firstName = owner.map { String($0.name.prefix { $0 != " " }) } ?? "Kiosk"
+        let handle = owner?.handle ?? "kiosk"
+        let firstName = owner?.firstName ?? "Kiosk"
         func serial(_ length: Int, _ random: inout SeededGenerator) -> String {
             String(decoding: (0..<length).map { _ in random.pick(Self.serialCharacters) }, as: UTF8.self)
         }
@@ -244,9 +299,20 @@ private struct FleetGenerator {
         Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
     }
 
-    /// "O'Brien" → "obrien", "Chloé" → "chloe", "Müller" → "muller": what mail systems make of names.
     private static func emailLocalPart(_ name: String) -> String {
         let folded: [Character: String] = ["é": "e", "ü": "u", "ö": "o", "ä": "a"]
         return name.lowercased().map { folded[$0] ?? String($0) }.joined().filter { $0.isLetter && $0.isASCII }
+    }
+}
+
+extension Array where Element == SimulatedRegistration {
+    var isSortedByID: Bool {
+        indices.dropFirst().allSatisfy { self[$0 - 1].id < self[$0].id }
+    }
+
+    /// Sorted by id; sorts (id, index) pairs and moves each registration once, as registrations are large.
+    func sortedByID() -> [SimulatedRegistration] {
+        guard !isSortedByID else { return self }
+        return enumerated().map { ($0.element.id, $0.offset) }.sorted { $0.0 < $1.0 }.map { self[$0.1] }
     }
 }

@@ -10,7 +10,14 @@ public struct SimulatedProfile: Sendable, Hashable {
     public var precedence: Int
     public var description: String
 
-    public init(id: String, name: String, isDefault: Bool = false, match: String = "", precedence: Int = 0, description: String = "") {
+    public init(
+        id: String,
+        name: String,
+        isDefault: Bool = false,
+        match: String = "",
+        precedence: Int = 0,
+        description: String = ""
+    ) {
         self.id = id
         self.name = name
         self.isDefault = isDefault

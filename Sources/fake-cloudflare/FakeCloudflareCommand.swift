@@ -17,7 +17,8 @@ struct FakeCloudflareCommand: AsyncParsableCommand {
             "query" (every value in an array), "status" (null when no answer was produced), "fault"?}.
             Faults: server-error[:STATUS], connection-reset, truncated-body, malformed-json, success-false, \
             slow[:MS], lost-answer (applied, then the connection is reset), too-many-requests[:SECONDS].
-            """)
+            """
+    )
 
     enum EndStyle: String, ExpressibleByArgument, CaseIterable {
         case emptyCursor = "empty-cursor"
@@ -94,7 +95,7 @@ struct FakeCloudflareCommand: AsyncParsableCommand {
     var log: String?
 
     mutating func validate() throws {
-        guard FakeCloudflareServerHost.isLoopback(host) else {
+        guard FakeCloudflareServer.isLoopback(host) else {
             throw ValidationError("--host \(host) is not a loopback address; the fake server binds loopback only")
         }
         guard token != nil || tokenFile != nil || authEmail != nil else {
@@ -113,7 +114,9 @@ struct FakeCloudflareCommand: AsyncParsableCommand {
             throw ValidationError("--token-status must be active, disabled or expired")
         }
         for (name, value) in [("--now", now), ("--token-expires-on", tokenExpiresOn)] {
-            if let value, Self.date(value) == nil { throw ValidationError("\(name) \(value) is not an RFC 3339 timestamp") }
+            if let value, Self.date(value) == nil {
+                throw ValidationError("\(name) \(value) is not an RFC 3339 timestamp")
+            }
         }
         let hasSchedule = faultEvery != nil || faultAt != nil
         guard hasSchedule == (fault != nil) else {
@@ -133,7 +136,10 @@ struct FakeCloudflareCommand: AsyncParsableCommand {
         let configuration = try accountConfiguration()
         let fleetNow = now.flatMap(Self.date) ?? Date()
         let account = SimulatedAccount(
-            configuration: configuration, fleet: .generated(count: registrations, seed: seed, now: fleetNow))
+            configuration: configuration,
+            fleet: .generated(count: registrations, seed: seed, now: fleetNow)
+        )
+        account.prerender()  // Benchmarks measure the client: even the first listing must not wait for rendering.
 
         var observer: (@Sendable (ServedRequest) -> Void)?
         if let log {
@@ -141,17 +147,27 @@ struct FakeCloudflareCommand: AsyncParsableCommand {
             observer = { file.append($0) }
         }
         let server = try await FakeCloudflareServer.start(
-            account: account, host: host, port: port, faults: faultPlan(), observer: observer)
+            account: account,
+            host: host,
+            port: port,
+            faults: faultPlan(),
+            observer: observer
+        )
 
         let (stop, signalSources) = Self.terminationSignals()
         print("listening on \(server.baseURL)")
         fflush(nil)
         for await _ in stop { break }
-        signalSources.forEach { $0.cancel() }  // also keeps the sources alive until here
+        // Cancelling here also keeps the sources alive until here.
+        for source in signalSources { source.cancel() }
 
         try await server.shutdown()
         FileHandle.standardError.write(
-            Data("fake-cloudflare: served \(server.requestCount) requests, injected \(server.injectedFaults.count) faults\n".utf8))
+            Data(
+                "fake-cloudflare: served \(server.requestCount) requests, injected \(server.injectedFaults.count) faults\n"
+                    .utf8
+            )
+        )
     }
 
     private func accountConfiguration() throws -> SimulatedAccount.Configuration {
@@ -173,7 +189,8 @@ struct FakeCloudflareCommand: AsyncParsableCommand {
             rateLimit: rateLimit.flatMap { Self.rateLimit($0, retryAfter: retryAfter) },
             fractionalSeconds: fractionalSeconds,
             // The --log file is the record; an in-memory log would only grow.
-            recordsRequests: false)
+            recordsRequests: false
+        )
     }
 
     private func faultPlan() -> FaultPlan {
@@ -228,14 +245,5 @@ struct FakeCloudflareCommand: AsyncParsableCommand {
             }
         }
         return (stream, sources)
-    }
-}
-
-/// The loopback check of ``FakeCloudflareServer``, for `validate()`.
-enum FakeCloudflareServerHost {
-    static func isLoopback(_ host: String) -> Bool {
-        if host == "localhost" || host == "::1" { return true }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 }

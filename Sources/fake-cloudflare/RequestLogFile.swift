@@ -36,7 +36,8 @@ final class RequestLogFile: Sendable {
         let query = names.map { name in
             quoted(name) + ":[" + (values[name] ?? []).map(quoted).joined(separator: ",") + "]"
         }.joined(separator: ",")
-        var line = "{\"n\":\(request.requestNumber),\"method\":\(quoted(request.method)),\"path\":\(quoted(request.path))"
+        var line =
+            "{\"n\":\(request.requestNumber),\"method\":\(quoted(request.method)),\"path\":\(quoted(request.path))"
         line += ",\"query\":{\(query)},\"status\":\(request.status.map(String.init) ?? "null")"
         if let fault = request.fault { line += ",\"fault\":\(quoted(fault.description))" }
         return line + "}"

@@ -13,7 +13,10 @@ struct SimulatedAccountAuthenticationTests {
 
     let fleet = SimulatedFleet(registrations: [registration(1)])
 
-    @Test("a missing or wrong token is refused with 401 and Cloudflare's authentication error", arguments: [nil, "wrong-token"])
+    @Test(
+        "a missing or wrong token is refused with 401 and Cloudflare's authentication error",
+        arguments: [nil, "wrong-token"]
+    )
     func refusedToken(token: String?) throws {
         let account = SimulatedAccount(configuration: testConfiguration(), fleet: fleet)
         for url in [accountBase + "/devices/registrations", apiBase + "/user/tokens/verify"] {
@@ -32,16 +35,26 @@ struct SimulatedAccountAuthenticationTests {
         configuration.legacyCredentials = .init(email: "admin@example.com", key: "0123456789abcdef")
         let account = SimulatedAccount(configuration: configuration, fleet: fleet)
         let url = accountBase + "/devices/registrations"
-        let accepted = HTTPRequest(method: .get, url: url, headers: [("X-Auth-Email", "Admin@Example.com"), ("X-Auth-Key", "0123456789abcdef")])
+        let accepted = HTTPRequest(
+            method: .get,
+            url: url,
+            headers: [("X-Auth-Email", "Admin@Example.com"), ("X-Auth-Key", "0123456789abcdef")]
+        )
         #expect(account.respond(to: accepted).status == 200)
-        let wrongKey = HTTPRequest(method: .get, url: url, headers: [("X-Auth-Email", "admin@example.com"), ("X-Auth-Key", "nope")])
+        let wrongKey = HTTPRequest(
+            method: .get,
+            url: url,
+            headers: [("X-Auth-Email", "admin@example.com"), ("X-Auth-Key", "nope")]
+        )
         #expect(account.respond(to: wrongKey).status == 401)
     }
 
     @Test("another account's id is refused with 403")
     func wrongAccount() throws {
         let account = SimulatedAccount(configuration: testConfiguration(), fleet: fleet)
-        let response = account.respond(to: request(.get, apiBase + "/accounts/ffffffffffffffffffffffffffffffff/devices/registrations"))
+        let response = account.respond(
+            to: request(.get, apiBase + "/accounts/ffffffffffffffffffffffffffffffff/devices/registrations")
+        )
         #expect(response.status == 403)
         #expect(try decode(Empty.self, response).errors.first?.code == 10000)
     }
@@ -69,7 +82,10 @@ struct SimulatedAccountAuthenticationTests {
         var configuration = testConfiguration()
         configuration.tokenKind = .account
         let owned = SimulatedAccount(configuration: configuration, fleet: fleet)
-        #expect(try decode(Token.self, owned.respond(to: request(.get, accountBase + "/tokens/verify"))).result?.status == "active")
+        #expect(
+            try decode(Token.self, owned.respond(to: request(.get, accountBase + "/tokens/verify"))).result?.status
+                == "active"
+        )
         #expect(owned.respond(to: request(.get, apiBase + "/user/tokens/verify")).status == 401)
     }
 

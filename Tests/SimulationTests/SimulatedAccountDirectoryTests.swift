@@ -26,7 +26,8 @@ struct SimulatedAccountDirectoryTests {
         var page = 1
         while true {
             let response = account.respond(
-                to: request(.get, accountBase + "/access/users", query: [("page", String(page)), ("per_page", "40")]))
+                to: request(.get, accountBase + "/access/users", query: [("page", String(page)), ("per_page", "40")])
+            )
             let envelope = try decode([User].self, response)
             let info = try #require(envelope.result_info)
             #expect(info.total_count == total)
@@ -60,7 +61,10 @@ struct SimulatedAccountDirectoryTests {
         #expect(custom.result?.map(\.name) == ["Engineering", "Contractors"])
         #expect(custom.result?.allSatisfy { !$0.default && $0.policy_id != nil } == true)
 
-        let defaultProfile = try decode(Profile.self, account.respond(to: request(.get, accountBase + "/devices/policy")))
+        let defaultProfile = try decode(
+            Profile.self,
+            account.respond(to: request(.get, accountBase + "/devices/policy"))
+        )
         #expect(defaultProfile.result?.default == true)
         // As the API's schema has it, the default profile carries no name or policy_id.
         #expect(defaultProfile.result?.name == nil)

@@ -12,7 +12,8 @@ struct SimulatedAccountListingTests {
         arguments: [
             (SimulatedAccount.Configuration.ListingEnd.emptyCursor, 100), (.emptyCursor, 1234), (.emptyCursor, 617),
             (.emptyCursor, 1000), (.emptyPage, 100), (.emptyPage, 1234), (.emptyPage, 617),
-        ])
+        ]
+    )
     func pagination(end: SimulatedAccount.Configuration.ListingEnd, perPage: Int) throws {
         let account = SimulatedAccount(configuration: testConfiguration(listingEnd: end), fleet: fleet)
         let listed = try listAll(account, perPage: perPage, query: [("status", "all")])
@@ -29,18 +30,25 @@ struct SimulatedAccountListingTests {
         let small = SimulatedFleet(registrations: (1...3).map { registration($0) })
 
         let emptyCursor = SimulatedAccount(configuration: testConfiguration(listingEnd: .emptyCursor), fleet: small)
-        let last = try decode([Listed].self, emptyCursor.respond(to: request(.get, accountBase + "/devices/registrations")))
+        let last = try decode(
+            [Listed].self,
+            emptyCursor.respond(to: request(.get, accountBase + "/devices/registrations"))
+        )
         #expect(last.result?.count == 3)
         #expect(last.result_info?.cursor == "")
 
         let emptyPage = SimulatedAccount(configuration: testConfiguration(listingEnd: .emptyPage), fleet: small)
-        let full = try decode([Listed].self, emptyPage.respond(to: request(.get, accountBase + "/devices/registrations")))
+        let full = try decode(
+            [Listed].self,
+            emptyPage.respond(to: request(.get, accountBase + "/devices/registrations"))
+        )
         let cursor = try #require(full.result_info?.cursor)
         #expect(full.result?.count == 3)
         #expect(!cursor.isEmpty)
         let after = try decode(
             [Listed].self,
-            emptyPage.respond(to: request(.get, accountBase + "/devices/registrations", query: [("cursor", cursor)])))
+            emptyPage.respond(to: request(.get, accountBase + "/devices/registrations", query: [("cursor", cursor)]))
+        )
         #expect(after.result?.isEmpty == true)
         #expect(after.result_info?.cursor == "")
         #expect(after.result_info?.count == 0)
@@ -64,7 +72,10 @@ struct SimulatedAccountListingTests {
         #expect(listed.ids == all.filter { !removedBeforeListing.contains($0) })
     }
 
-    @Test("status selects active (the default), revoked or all registrations", arguments: [nil, "active", "revoked", "all"])
+    @Test(
+        "status selects active (the default), revoked or all registrations",
+        arguments: [nil, "active", "revoked", "all"]
+    )
     func statusFilter(status: String?) throws {
         let account = SimulatedAccount(configuration: testConfiguration(), fleet: fleet)
         let listed = try listAll(account, perPage: 1000, query: status.map { [("status", $0)] } ?? [])
@@ -82,10 +93,14 @@ struct SimulatedAccountListingTests {
     @Test("seen_before and seen_after compare last_seen_at, and accept any RFC 3339 offset")
     func seenFilters() throws {
         let registrations = [
-            registration(1, lastSeenDaysAgo: 200), registration(2, lastSeenDaysAgo: 91), registration(3, lastSeenDaysAgo: 89),
+            registration(1, lastSeenDaysAgo: 200), registration(2, lastSeenDaysAgo: 91),
+            registration(3, lastSeenDaysAgo: 89),
             registration(4, lastSeenDaysAgo: 1),
         ]
-        let account = SimulatedAccount(configuration: testConfiguration(), fleet: SimulatedFleet(registrations: registrations))
+        let account = SimulatedAccount(
+            configuration: testConfiguration(),
+            fleet: SimulatedFleet(registrations: registrations)
+        )
         let cutoff = testNow - 90 * day
         let utc = ISO8601DateFormatter().string(from: cutoff)
 
@@ -101,7 +116,10 @@ struct SimulatedAccountListingTests {
         let offset = formatter.string(from: cutoff)
         #expect(offset.contains("+02:00"))
         let window = try listAll(
-            account, perPage: 10, query: [("seen_before", offset), ("seen_after", ISO8601DateFormatter().string(from: testNow - 150 * day))])
+            account,
+            perPage: 10,
+            query: [("seen_before", offset), ("seen_after", ISO8601DateFormatter().string(from: testNow - 150 * day))]
+        )
         #expect(window.ids == ["r002"])
     }
 
@@ -121,12 +139,21 @@ struct SimulatedAccountListingTests {
     @Test("the policy object is present only with include=policy")
     func includePolicy() throws {
         let account = SimulatedAccount(configuration: testConfiguration(), fleet: fleet)
-        let plain = account.respond(to: request(.get, accountBase + "/devices/registrations", query: [("per_page", "50")]))
+        let plain = account.respond(
+            to: request(.get, accountBase + "/devices/registrations", query: [("per_page", "50")])
+        )
         #expect(!String(decoding: plain.body, as: UTF8.self).contains("\"policy\""))
 
         let withPolicy = try decode(
             [Listed].self,
-            account.respond(to: request(.get, accountBase + "/devices/registrations", query: [("per_page", "50"), ("include", "policy")])))
+            account.respond(
+                to: request(
+                    .get,
+                    accountBase + "/devices/registrations",
+                    query: [("per_page", "50"), ("include", "policy")]
+                )
+            )
+        )
         let policies = try #require(withPolicy.result).map(\.policy)
         #expect(policies.count == 50)
         #expect(policies.allSatisfy { $0 != nil })
@@ -135,39 +162,67 @@ struct SimulatedAccountListingTests {
         #expect(policies.contains { $0?.default == true && $0?.name == "Default" })
 
         // Listing with the policy first must not leave it in the cached plain rendering.
-        let again = account.respond(to: request(.get, accountBase + "/devices/registrations", query: [("per_page", "50")]))
+        let again = account.respond(
+            to: request(.get, accountBase + "/devices/registrations", query: [("per_page", "50")])
+        )
         #expect(again.body == plain.body)
     }
 
     @Test("repeated id, device.id and user.id parameters select those registrations")
     func idFilters() throws {
         let registrations = (1...6).map { registration($0, userID: $0 <= 3 ? "alice" : "bob") }
-        let account = SimulatedAccount(configuration: testConfiguration(), fleet: SimulatedFleet(registrations: registrations))
+        let account = SimulatedAccount(
+            configuration: testConfiguration(),
+            fleet: SimulatedFleet(registrations: registrations)
+        )
 
-        #expect(try listAll(account, perPage: 10, query: [("id", "r005"), ("id", "r002"), ("id", "nope")]).ids == ["r002", "r005"])
+        #expect(
+            try listAll(account, perPage: 10, query: [("id", "r005"), ("id", "r002"), ("id", "nope")]).ids == [
+                "r002", "r005",
+            ]
+        )
         #expect(try listAll(account, perPage: 1, query: [("id", "r005"), ("id", "r002")]).ids == ["r002", "r005"])
-        #expect(try listAll(account, perPage: 10, query: [("device.id", "d-r003"), ("device.id", "d-r004")]).ids == ["r003", "r004"])
+        #expect(
+            try listAll(account, perPage: 10, query: [("device.id", "d-r003"), ("device.id", "d-r004")]).ids == [
+                "r003", "r004",
+            ]
+        )
         #expect(try listAll(account, perPage: 10, query: [("user.id", "bob")]).ids == ["r004", "r005", "r006"])
-        #expect(try listAll(account, perPage: 10, query: [("user.id", "bob"), ("id", "r001"), ("id", "r004")]).ids == ["r004"])
+        #expect(
+            try listAll(account, perPage: 10, query: [("user.id", "bob"), ("id", "r001"), ("id", "r004")]).ids == [
+                "r004"
+            ]
+        )
     }
 
     @Test("per_page defaults to 100 and is capped at the configured maximum")
     func perPageBounds() throws {
         let account = SimulatedAccount(configuration: testConfiguration(), fleet: fleet)
-        let defaultPage = try decode([Listed].self, account.respond(to: request(.get, accountBase + "/devices/registrations")))
+        let defaultPage = try decode(
+            [Listed].self,
+            account.respond(to: request(.get, accountBase + "/devices/registrations"))
+        )
         #expect(defaultPage.result?.count == 100)
         #expect(defaultPage.result_info?.per_page == 100)
 
         let capped = try decode(
-            [Listed].self, account.respond(to: request(.get, accountBase + "/devices/registrations", query: [("per_page", "5000")])))
+            [Listed].self,
+            account.respond(to: request(.get, accountBase + "/devices/registrations", query: [("per_page", "5000")]))
+        )
         #expect(capped.result?.count == 1000)
         #expect(capped.result_info?.per_page == 1000)
     }
 
     @Test("a single registration can be read by id, and a missing one is 404")
     func singleRegistration() throws {
-        let account = SimulatedAccount(configuration: testConfiguration(), fleet: SimulatedFleet(registrations: [registration(1)]))
-        let found = try decode(Listed.self, account.respond(to: request(.get, accountBase + "/devices/registrations/r001")))
+        let account = SimulatedAccount(
+            configuration: testConfiguration(),
+            fleet: SimulatedFleet(registrations: [registration(1)])
+        )
+        let found = try decode(
+            Listed.self,
+            account.respond(to: request(.get, accountBase + "/devices/registrations/r001"))
+        )
         #expect(found.result?.id == "r001")
         #expect(found.result?.device.name == "LAPTOP-R001")
         #expect(account.respond(to: request(.get, accountBase + "/devices/registrations/r404")).status == 404)
@@ -179,8 +234,14 @@ struct SimulatedAccountListingTests {
         orphan.userID = nil
         orphan.userEmail = nil
         orphan.userName = nil
-        let account = SimulatedAccount(configuration: testConfiguration(), fleet: SimulatedFleet(registrations: [orphan]))
-        let body = String(decoding: account.respond(to: request(.get, accountBase + "/devices/registrations")).body, as: UTF8.self)
+        let account = SimulatedAccount(
+            configuration: testConfiguration(),
+            fleet: SimulatedFleet(registrations: [orphan])
+        )
+        let body = String(
+            decoding: account.respond(to: request(.get, accountBase + "/devices/registrations")).body,
+            as: UTF8.self
+        )
         #expect(body.contains("\"user\":null"))
     }
 }

@@ -55,7 +55,9 @@ struct SimulatedAccountRateLimitTests {
     @Test("Retry-After defaults to the window; every request counts, refused ones too")
     func defaults() throws {
         let account = makeAccount(requests: 1, window: 300, retryAfter: nil)
-        #expect(account.respond(to: request(.get, accountBase + "/devices/registrations", token: "wrong")).status == 401)
+        #expect(
+            account.respond(to: request(.get, accountBase + "/devices/registrations", token: "wrong")).status == 401
+        )
         let refused = account.respond(to: request(.get, accountBase + "/devices/registrations"))
         #expect(refused.status == 429)
         #expect(refused.headers["retry-after"] == "300")

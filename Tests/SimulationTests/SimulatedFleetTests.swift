@@ -15,7 +15,11 @@ struct SimulatedFleetTests {
         func firstPage(_ fleet: SimulatedFleet) -> [UInt8] {
             let account = SimulatedAccount(configuration: testConfiguration(), fleet: fleet)
             return account.respond(
-                to: request(.get, accountBase + "/devices/registrations", query: [("per_page", "1000"), ("include", "policy"), ("status", "all")])
+                to: request(
+                    .get,
+                    accountBase + "/devices/registrations",
+                    query: [("per_page", "1000"), ("include", "policy"), ("status", "all")]
+                )
             ).body
         }
         #expect(firstPage(again) == firstPage(fleet))
@@ -53,7 +57,9 @@ struct SimulatedFleetTests {
         #expect(registrations.contains { $0.clientVersion?.split(separator: ".").count == 3 })
 
         let accessEmails = Set(fleet.accessUsers.map(\.email))
-        let offboarded = share { ($0.userEmail.map { !accessEmails.contains($0) } ?? false) && !$0.deviceName.hasPrefix("warp-connector-") }
+        let offboarded = share {
+            ($0.userEmail.map { !accessEmails.contains($0) } ?? false) && !$0.deviceName.hasPrefix("warp-connector-")
+        }
         #expect((0.02...0.04).contains(offboarded))
         #expect(registrations.contains { $0.userID == nil && $0.userEmail == nil })
         #expect(Set(registrations.compactMap(\.keyType)) == ["curve25519", "secp256r1"])

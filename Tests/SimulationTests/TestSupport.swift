@@ -30,7 +30,11 @@ func testConfiguration(
     clock: ManualClock = ManualClock(testNow)
 ) -> SimulatedAccount.Configuration {
     SimulatedAccount.Configuration(
-        accountID: testAccountID, apiToken: testToken, listingEnd: listingEnd, clock: { clock.now })
+        accountID: testAccountID,
+        apiToken: testToken,
+        listingEnd: listingEnd,
+        clock: { clock.now }
+    )
 }
 
 /// A registration with a readable id (`r007`) for hand-built fleets.
@@ -44,9 +48,17 @@ func registration(
     let suffix = String(number)
     let id = "r" + String(repeating: "0", count: max(0, 3 - suffix.count)) + suffix
     return SimulatedRegistration(
-        id: id, deviceID: "d-\(id)", deviceName: "LAPTOP-\(id.uppercased())", createdAt: testNow - 400 * day,
-        lastSeenAt: testNow - lastSeenDaysAgo * day, revokedAt: revokedDaysAgo.map { testNow - $0 * day },
-        userID: userID ?? "u-\(id)", userEmail: "\(id)@example.com", userName: "User \(id)", profile: profile)
+        id: id,
+        deviceID: "d-\(id)",
+        deviceName: "LAPTOP-\(id.uppercased())",
+        createdAt: testNow - 400 * day,
+        lastSeenAt: testNow - lastSeenDaysAgo * day,
+        revokedAt: revokedDaysAgo.map { testNow - $0 * day },
+        userID: userID ?? "u-\(id)",
+        userEmail: "\(id)@example.com",
+        userName: "User \(id)",
+        profile: profile
+    )
 }
 
 /// Builds a request the way the client does: absolute URL, query items percent-encoded, bearer token.
@@ -59,7 +71,12 @@ func request(
     var components = URLComponents(string: url)!
     if !query.isEmpty {
         components.percentEncodedQueryItems = query.map {
-            URLQueryItem(name: $0.0, value: $0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))))
+            URLQueryItem(
+                name: $0.0,
+                value: $0.1.addingPercentEncoding(
+                    withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))
+                )
+            )
         }
     }
     var headers: [(name: String, value: String)] = []
