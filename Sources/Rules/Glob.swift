@@ -91,12 +91,19 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
             case "?":
                 tokens.append(.anyScalar)
             case "[":
-                let (scalarClass, next) = try parseClass(scalars, from: index, pattern: pattern, caseInsensitive: caseInsensitive)
+                let (scalarClass, next) = try parseClass(
+                    scalars,
+                    from: index,
+                    pattern: pattern,
+                    caseInsensitive: caseInsensitive
+                )
                 tokens.append(.scalarClass(scalarClass))
                 index = next
             case "\\":
                 guard index < scalars.count else {
-                    throw SyntaxError(description: #"trailing "\" in "\#(pattern)"; write "\\" for a literal backslash"#)
+                    throw SyntaxError(
+                        description: #"trailing "\" in "\#(pattern)"; write "\\" for a literal backslash"#
+                    )
                 }
                 appendLiteral(scalars[index])
                 index += 1
@@ -148,7 +155,10 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
                 index += 1
                 let upper = try member()
                 guard lower.value <= upper.value else {
-                    throw SyntaxError(description: #"reversed range "\#(lower)-\#(upper)" in "\#(pattern)"; write "\#(upper)-\#(lower)""#)
+                    throw SyntaxError(
+                        description:
+                            #"reversed range "\#(lower)-\#(upper)" in "\#(pattern)"; write "\#(upper)-\#(lower)""#
+                    )
                 }
                 ranges.append(lower.value...upper.value)
             } else {
@@ -170,7 +180,8 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
         case .prefix(let literal):
             return text.count >= literal.count && text.hasLiteral(literal, at: 0, folding: folds)
         case .suffix(let literal):
-            return text.count >= literal.count && text.hasLiteral(literal, at: text.count - literal.count, folding: folds)
+            return text.count >= literal.count
+                && text.hasLiteral(literal, at: text.count - literal.count, folding: folds)
         case .prefixAndSuffix(let prefix, let suffix):
             return text.count >= prefix.count + suffix.count
                 && text.hasLiteral(prefix, at: 0, folding: folds)

@@ -58,7 +58,10 @@ public struct GraceMarks: Sendable, Hashable, Codable {
             guard let date = try entry.decodeRFC3339IfPresent(forKey: .firstSelected) else {
                 throw DecodingError.keyNotFound(
                     EntryKeys.firstSelected,
-                    DecodingError.Context(codingPath: entry.codingPath, debugDescription: "a grace mark needs first_selected")
+                    DecodingError.Context(
+                        codingPath: entry.codingPath,
+                        debugDescription: "a grace mark needs first_selected"
+                    )
                 )
             }
             firstSelected[key] = date

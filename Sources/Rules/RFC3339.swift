@@ -25,6 +25,7 @@ public enum RFC3339 {
 
     /// Formats `date` in UTC, as `2026-08-01T09:12:00Z`, adding microseconds
     /// (`2026-08-01T09:12:00.123456Z`) only when the instant has a fractional second.
+    /// A non-finite date, which no parsed or computed date is, gives `invalid-date` rather than a trap.
     public static func string(from date: Date) -> String {
         let interval = date.timeIntervalSince1970
         guard interval.isFinite else { return "invalid-date" }

@@ -14,7 +14,8 @@ struct DirectoryTests {
     @Test("leaves out users without an email")
     func skipsUsersWithoutEmail() {
         let directory = Directory(accessUsers: [
-            AccessUser(id: "a", email: nil), AccessUser(id: "b", email: ""), AccessUser(id: "c", email: "c@example.com"),
+            AccessUser(id: "a", email: nil), AccessUser(id: "b", email: ""),
+            AccessUser(id: "c", email: "c@example.com"),
         ])
         #expect(directory.count == 1)
     }

@@ -1,10 +1,11 @@
+import Rules
+import Testing
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Rules
-import Testing
 
 struct GraceMarksTests {
     @Test("encodes as an array sorted by rule and registration, with RFC 3339 dates, and decodes back")
@@ -25,9 +26,13 @@ struct GraceMarksTests {
         #expect(try JSONDecoder().decode(GraceMarks.self, from: Data(json.utf8)) == marks)
     }
 
-    @Test("rejects a mark whose date is missing or not RFC 3339", arguments: [
-        #"[{"rule": "a", "registration_id": "r"}]"#, #"[{"rule": "a", "registration_id": "r", "first_selected": "yesterday"}]"#,
-    ])
+    @Test(
+        "rejects a mark whose date is missing or not RFC 3339",
+        arguments: [
+            #"[{"rule": "a", "registration_id": "r"}]"#,
+            #"[{"rule": "a", "registration_id": "r", "first_selected": "yesterday"}]"#,
+        ]
+    )
     func rejectsBadDates(json: String) {
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(GraceMarks.self, from: Data(json.utf8)) }
     }

@@ -1,10 +1,11 @@
+import Rules
+import Testing
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Rules
-import Testing
 
 /// Each `[rule.match]` key, through a rule set of one rule.
 struct MatchTests {
@@ -43,7 +44,9 @@ struct MatchTests {
     )
     func lastLoginBoundary(age: TimeInterval, selected: Bool) {
         let rules = RuleSet(match: Match(userLastLoginOlderThan: span("180d")))
-        let directory = Directory(accessUsers: [AccessUser(id: "a", email: "jdoe@example.com", lastSuccessfulLogin: ago(age))])
+        let directory = Directory(accessUsers: [
+            AccessUser(id: "a", email: "jdoe@example.com", lastSuccessfulLogin: ago(age))
+        ])
         #expect(rules.selectedIDs([registration()], directory: directory) == (selected ? ["r1"] : []))
     }
 
@@ -51,9 +54,15 @@ struct MatchTests {
     func missingDateNeverMatches(key: String) {
         let (rules, subject): (RuleSet, Registration) =
             switch key {
-            case "last_seen": (RuleSet(action: .delete, match: Match(lastSeenOlderThan: span("1s"))), registration(lastSeenAt: nil))
-            case "created": (RuleSet(action: .delete, match: Match(createdOlderThan: span("1s"))), registration(createdAt: nil))
-            default: (RuleSet(action: .delete, match: Match(status: .any, revokedOlderThan: span("1s"))), registration(revokedAt: nil))
+            case "last_seen":
+                (RuleSet(action: .delete, match: Match(lastSeenOlderThan: span("1s"))), registration(lastSeenAt: nil))
+            case "created":
+                (RuleSet(action: .delete, match: Match(createdOlderThan: span("1s"))), registration(createdAt: nil))
+            default:
+                (
+                    RuleSet(action: .delete, match: Match(status: .any, revokedOlderThan: span("1s"))),
+                    registration(revokedAt: nil)
+                )
             }
         #expect(rules.selectedIDs([subject]).isEmpty)
     }
@@ -65,18 +74,24 @@ struct MatchTests {
         #expect(rules.selectedIDs([registration("old", revokedAt: ago(31 * day)), registration("active")]) == ["old"])
     }
 
-    @Test("user_last_login_older_than does not select a user who never logged in, is not in Access, or without a directory")
+    @Test(
+        "user_last_login_older_than does not select a user who never logged in, is not in Access, or without a directory"
+    )
     func lastLoginNeedsAKnownLogin() {
         let rules = RuleSet(match: Match(userLastLoginOlderThan: span("1d")))
         let directory = Directory(accessUsers: [
             AccessUser(id: "a", email: "never@example.com", lastSuccessfulLogin: nil),
             AccessUser(id: "b", email: "jdoe@example.com", lastSuccessfulLogin: ago(400 * day)),
         ])
-        #expect(rules.selectedIDs([registration("never", userEmail: "never@example.com")], directory: directory).isEmpty)
+        #expect(
+            rules.selectedIDs([registration("never", userEmail: "never@example.com")], directory: directory).isEmpty
+        )
         #expect(rules.selectedIDs([registration("gone", userEmail: "gone@example.com")], directory: directory).isEmpty)
         #expect(rules.selectedIDs([registration("no-email", userEmail: nil)], directory: directory).isEmpty)
         #expect(rules.selectedIDs([registration("jdoe")], directory: nil).isEmpty)
-        #expect(rules.selectedIDs([registration("jdoe", userEmail: "JDoe@Example.com")], directory: directory) == ["jdoe"])
+        #expect(
+            rules.selectedIDs([registration("jdoe", userEmail: "JDoe@Example.com")], directory: directory) == ["jdoe"]
+        )
     }
 
     // MARK: Status
@@ -128,7 +143,8 @@ struct MatchTests {
     @Test(
         "user_email selects when any glob matches, case-insensitively, and never without an email",
         arguments: [
-            ("jdoe@contractor.example.com", true), ("JDoe@Contractor.Example.COM", true), ("kiosk@lobby.example.com", true),
+            ("jdoe@contractor.example.com", true), ("JDoe@Contractor.Example.COM", true),
+            ("kiosk@lobby.example.com", true),
             ("jdoe@example.com", false), (nil, false),
         ] as [(String?, Bool)]
     )
@@ -193,20 +209,28 @@ struct MatchTests {
     @Test(
         "user_not_in_access = true selects users absent from Access (emails compared case-insensitively)",
         arguments: [
-            ("gone@example.com", true), ("jdoe@example.com", false), ("JDOE@EXAMPLE.COM", false), (nil, false), ("", false),
+            ("gone@example.com", true), ("jdoe@example.com", false), ("JDOE@EXAMPLE.COM", false), (nil, false),
+            ("", false),
         ] as [(String?, Bool)]
     )
     func userNotInAccess(email: String?, selected: Bool) {
-        let directory = Directory(accessUsers: [AccessUser(id: "a", email: "JDoe@Example.com", lastSuccessfulLogin: nil)])
+        let directory = Directory(accessUsers: [
+            AccessUser(id: "a", email: "JDoe@Example.com", lastSuccessfulLogin: nil)
+        ])
         let rules = RuleSet(match: Match(userNotInAccess: true))
         #expect(rules.selectedIDs([registration(userEmail: email)], directory: directory) == (selected ? ["r1"] : []))
     }
 
     @Test("user_not_in_access = false selects users present in Access")
     func userInAccess() {
-        let directory = Directory(accessUsers: [AccessUser(id: "a", email: "jdoe@example.com", lastSuccessfulLogin: nil)])
+        let directory = Directory(accessUsers: [
+            AccessUser(id: "a", email: "jdoe@example.com", lastSuccessfulLogin: nil)
+        ])
         let rules = RuleSet(match: Match(userNotInAccess: false))
-        let fleet = [registration("present"), registration("gone", userEmail: "gone@example.com"), registration("none", userEmail: nil)]
+        let fleet = [
+            registration("present"), registration("gone", userEmail: "gone@example.com"),
+            registration("none", userEmail: nil),
+        ]
         #expect(rules.selectedIDs(fleet, directory: directory) == ["present"])
     }
 
@@ -220,7 +244,10 @@ struct MatchTests {
 
     @Test("every key present must hold")
     func keysAreAnded() {
-        let rules = RuleSet(action: .delete, match: Match(lastSeenOlderThan: span("90d"), deviceName: [glob("kiosk-*")]))
+        let rules = RuleSet(
+            action: .delete,
+            match: Match(lastSeenOlderThan: span("90d"), deviceName: [glob("kiosk-*")])
+        )
         let fleet = [
             registration("both", deviceName: "kiosk-1", lastSeenAt: ago(100 * day)),
             registration("stale-only", deviceName: "LAPTOP-1", lastSeenAt: ago(100 * day)),

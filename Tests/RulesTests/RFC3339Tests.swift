@@ -1,10 +1,11 @@
+import Rules
+import Testing
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Rules
-import Testing
 
 struct RFC3339Tests {
     @Test(
@@ -56,7 +57,10 @@ struct RFC3339Tests {
 
     @Test(
         "reads back what it writes",
-        arguments: ["2026-08-01T09:12:00Z", "2026-08-01T09:12:00.123456Z", "2000-02-29T23:59:59.000001Z", "0001-01-01T00:00:00Z"]
+        arguments: [
+            "2026-08-01T09:12:00Z", "2026-08-01T09:12:00.123456Z", "2000-02-29T23:59:59.000001Z",
+            "0001-01-01T00:00:00Z",
+        ]
     )
     func roundTrips(text: String) throws {
         let date = try #require(RFC3339.date(from: text))

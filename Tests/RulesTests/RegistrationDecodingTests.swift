@@ -1,10 +1,11 @@
+import Rules
+import Testing
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Rules
-import Testing
 
 struct RegistrationDecodingTests {
     /// The `result` of a `GET /accounts/{id}/devices/registrations?include=policy` page, IDs scrubbed.
@@ -118,9 +119,12 @@ struct RegistrationDecodingTests {
         #expect(try JSONDecoder().decode(Registration.self, from: Data(json.utf8)).revokedAt == nil)
     }
 
-    @Test("throws when the registration ID or device ID is missing", arguments: [
-        #"{"device": {"id": "d1", "name": "n"}}"#, #"{"id": "r1", "device": {"name": "n"}}"#, #"{"id": "r1"}"#,
-    ])
+    @Test(
+        "throws when the registration ID or device ID is missing",
+        arguments: [
+            #"{"device": {"id": "d1", "name": "n"}}"#, #"{"id": "r1", "device": {"name": "n"}}"#, #"{"id": "r1"}"#,
+        ]
+    )
     func requiresIDs(json: String) {
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(Registration.self, from: Data(json.utf8)) }
     }
@@ -160,7 +164,11 @@ struct RegistrationDecodingTests {
         let users = try JSONDecoder().decode([AccessUser].self, from: Data(json.utf8))
         #expect(
             users == [
-                AccessUser(id: "a-1", email: "JDoe@Example.com", lastSuccessfulLogin: RFC3339.date(from: "2026-05-01T08:00:00Z")),
+                AccessUser(
+                    id: "a-1",
+                    email: "JDoe@Example.com",
+                    lastSuccessfulLogin: RFC3339.date(from: "2026-05-01T08:00:00Z")
+                ),
                 AccessUser(id: "a-2", email: "new@example.com", lastSuccessfulLogin: nil),
             ]
         )

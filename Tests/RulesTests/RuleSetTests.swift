@@ -1,14 +1,19 @@
+import Rules
+import Testing
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Rules
-import Testing
 
 struct RuleSetTests {
     static let stale = Rule(name: "stale", action: .delete, match: Match(lastSeenOlderThan: span("90d")))
-    static let outdated = Rule(name: "outdated", action: .revoke, match: Match(clientVersionBelow: version("2024.6.415")))
+    static let outdated = Rule(
+        name: "outdated",
+        action: .revoke,
+        match: Match(clientVersionBelow: version("2024.6.415"))
+    )
     static let noLimits = Limits(maxActionsPerRun: .max, maxFraction: 1)
 
     // MARK: Rule order and exclusions
@@ -31,7 +36,11 @@ struct RuleSetTests {
         stale.exclude = Exclusion(userEmail: [glob("*@contractor.example.com", caseInsensitive: true)])
         let rules = RuleSet(rules: [stale, Self.outdated], limits: Self.noLimits)
         let contractor = registration(
-            "contractor", clientVersion: "2024.1.160.0", lastSeenAt: ago(100 * day), userEmail: "x@Contractor.example.com")
+            "contractor",
+            clientVersion: "2024.1.160.0",
+            lastSeenAt: ago(100 * day),
+            userEmail: "x@Contractor.example.com"
+        )
         let employee = registration("employee", clientVersion: "2024.1.160.0", lastSeenAt: ago(100 * day))
         let plan = rules.plan([contractor, employee])
         #expect(plan.actions.map { "\($0.registration.id):\($0.rule)" } == ["contractor:outdated", "employee:stale"])
@@ -46,23 +55,36 @@ struct RuleSetTests {
             exclude: Exclusion(userEmail: [glob("ceo@example.com", caseInsensitive: true)]),
             limits: Self.noLimits
         )
-        let ceo = registration("ceo", clientVersion: "2024.1.160.0", lastSeenAt: ago(100 * day), userEmail: "CEO@example.com")
+        let ceo = registration(
+            "ceo",
+            clientVersion: "2024.1.160.0",
+            lastSeenAt: ago(100 * day),
+            userEmail: "CEO@example.com"
+        )
         let plan = rules.plan([ceo])
         #expect(plan.actions.isEmpty)
         #expect(plan.waitingForGrace.isEmpty)
         #expect(plan.graceMarks.firstSelected.isEmpty)
     }
 
-    @Test("each exclusion key exempts a registration on its own", arguments: [
-        Exclusion(registrationID: ["r1"]), Exclusion(deviceID: ["device-r1"]), Exclusion(deviceName: [glob("LAPTOP-*")]),
-        Exclusion(userEmail: [glob("JDOE@*", caseInsensitive: true)]), Exclusion(profile: ["Contractors"]),
-    ])
+    @Test(
+        "each exclusion key exempts a registration on its own",
+        arguments: [
+            Exclusion(registrationID: ["r1"]), Exclusion(deviceID: ["device-r1"]),
+            Exclusion(deviceName: [glob("LAPTOP-*")]),
+            Exclusion(userEmail: [glob("JDOE@*", caseInsensitive: true)]), Exclusion(profile: ["Contractors"]),
+        ]
+    )
     func exclusionKeys(exclusion: Exclusion) {
         let subject = registration("r1", profileName: "Contractors")
         let other = registration("r2", deviceName: "kiosk", userEmail: "other@example.com", profileName: "Default")
         #expect(!exclusion.isEmpty)
         #expect(RuleSet(match: Match(), exclude: exclusion).selectedIDs([subject, other]) == ["r2"])
-        let global = RuleSet(rules: [Rule(name: "rule", action: .revoke, match: Match())], exclude: exclusion, limits: Self.noLimits)
+        let global = RuleSet(
+            rules: [Rule(name: "rule", action: .revoke, match: Match())],
+            exclude: exclusion,
+            limits: Self.noLimits
+        )
         #expect(global.selectedIDs([subject, other]) == ["r2"])
     }
 
@@ -84,13 +106,17 @@ struct RuleSetTests {
             limits: Self.noLimits
         )
         let plan = rules.plan([registration("active"), registration("revoked", revokedAt: ago(day))])
-        #expect(plan.actions.map { "\($0.registration.id):\($0.rule)" } == ["active:revoke-all", "revoked:delete-revoked"])
+        #expect(
+            plan.actions.map { "\($0.registration.id):\($0.rule)" } == ["active:revoke-all", "revoked:delete-revoked"]
+        )
     }
 
     @Test("status any on an unrevoke rule never unrevokes an active registration")
     func unrevokeAnySkipsActive() {
         let rules = RuleSet(action: .unrevoke, match: Match(status: .any))
-        #expect(rules.selectedIDs([registration("active"), registration("revoked", revokedAt: ago(day))]) == ["revoked"])
+        #expect(
+            rules.selectedIDs([registration("active"), registration("revoked", revokedAt: ago(day))]) == ["revoked"]
+        )
     }
 
     // MARK: Dry run
@@ -112,7 +138,12 @@ struct RuleSetTests {
 
     static let graceful = RuleSet(
         rules: [
-            Rule(name: "outdated", action: .revoke, match: Match(clientVersionBelow: version("2024.6.415")), grace: span("7d")),
+            Rule(
+                name: "outdated",
+                action: .revoke,
+                match: Match(clientVersionBelow: version("2024.6.415")),
+                grace: span("7d")
+            ),
             Rule(name: "everything", action: .delete, match: Match()),
         ],
         limits: Self.noLimits
@@ -137,7 +168,10 @@ struct RuleSetTests {
         #expect(plan.graceMarks == marks)
     }
 
-    @Test("a grace rule acts once now - first selected equals the grace, and keeps the mark", arguments: [7 * day, 30 * day])
+    @Test(
+        "a grace rule acts once now - first selected equals the grace, and keeps the mark",
+        arguments: [7 * day, 30 * day]
+    )
     func graceElapsed(waited: TimeInterval) {
         let marks = GraceMarks(firstSelected: [Self.mark: ago(waited)])
         let plan = Self.graceful.plan([Self.outdatedClient], marks: marks)
@@ -161,7 +195,9 @@ struct RuleSetTests {
     @Test("rules without grace write no marks")
     func noGraceNoMarks() {
         let rules = RuleSet(rules: [Self.stale, Self.outdated], limits: Self.noLimits)
-        let plan = rules.plan([registration("r1", clientVersion: "2024.1.160.0"), registration("r2", lastSeenAt: ago(99 * day))])
+        let plan = rules.plan([
+            registration("r1", clientVersion: "2024.1.160.0"), registration("r2", lastSeenAt: ago(99 * day)),
+        ])
         #expect(plan.actions.count == 2)
         #expect(plan.graceMarks.firstSelected.isEmpty)
     }
@@ -193,7 +229,8 @@ struct RuleSetTests {
 
     @Test(
         "max_fraction allows exactly the limit and aborts at one over",
-        arguments: [(100, nil), (101, Plan.Abort.maxFraction(selected: 101, listed: 1000, limit: 0.10))] as [(Int, Plan.Abort?)]
+        arguments: [(100, nil), (101, Plan.Abort.maxFraction(selected: 101, listed: 1000, limit: 0.10))]
+            as [(Int, Plan.Abort?)]
     )
     func maxFraction(selected: Int, abort: Plan.Abort?) {
         let rules = RuleSet(rules: [Self.stale], limits: Limits(maxActionsPerRun: 10_000, maxFraction: 0.10))
@@ -246,7 +283,10 @@ struct RuleSetTests {
             ([Rule(name: "a", action: .unrevoke, match: Match(status: .any))], .revoked),
             ([Rule(name: "a", action: .delete, match: Match(revokedOlderThan: span("30d")))], .revoked),
             ([Rule(name: "a", action: .delete, match: Match(status: .any))], .any),
-            ([Rule(name: "a", action: .revoke, match: Match()), Rule(name: "b", action: .unrevoke, match: Match())], .any),
+            (
+                [Rule(name: "a", action: .revoke, match: Match()), Rule(name: "b", action: .unrevoke, match: Match())],
+                .any
+            ),
         ] as [([Rule], StatusFilter)]
     )
     func statusesNeeded(rules: [Rule], statuses: StatusFilter) {
@@ -290,14 +330,17 @@ struct RuleSetTests {
         var graceful = Self.outdated
         graceful.grace = span("7d")
         let rules = RuleSet(rules: [Self.stale, graceful], limits: Limits(maxActionsPerRun: 3, maxFraction: 1))
-        let fleet = (0..<20).map { index in
-            registration(
-                Self.paddedID(19 - index),
-                clientVersion: index.isMultiple(of: 3) ? "2024.1.160.0" : "2025.1.861.0",
-                lastSeenAt: ago(index.isMultiple(of: 4) ? 100 * day : day)
-            )
-        } + [registration(Self.paddedID(19), lastSeenAt: ago(100 * day))]
-        let marks = GraceMarks(firstSelected: [GraceMarks.Key(rule: "outdated", registrationID: Self.paddedID(16)): ago(8 * day)])
+        let fleet =
+            (0..<20).map { index in
+                registration(
+                    Self.paddedID(19 - index),
+                    clientVersion: index.isMultiple(of: 3) ? "2024.1.160.0" : "2025.1.861.0",
+                    lastSeenAt: ago(index.isMultiple(of: 4) ? 100 * day : day)
+                )
+            } + [registration(Self.paddedID(19), lastSeenAt: ago(100 * day))]
+        let marks = GraceMarks(firstSelected: [
+            GraceMarks.Key(rule: "outdated", registrationID: Self.paddedID(16)): ago(8 * day)
+        ])
 
         var evaluation = rules.evaluation(directory: nil, graceMarks: marks, at: now)
         for start in stride(from: 0, to: fleet.count, by: 6) {

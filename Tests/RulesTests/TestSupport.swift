@@ -1,9 +1,10 @@
+import Rules
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Rules
 
 /// The evaluation time every rule test uses.
 let now = Date(timeIntervalSince1970: 1_795_428_000)  // 2026-11-23T10:00:00Z

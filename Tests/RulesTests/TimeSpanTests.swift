@@ -37,7 +37,9 @@ struct TimeSpanTests {
 
     @Test(
         "describes a span built from seconds in the largest unit that divides it",
-        arguments: [(1_209_600, "2 weeks"), (86_400, "1 day"), (90_000, "25 hours"), (90, "90 seconds"), (0, "0 seconds")]
+        arguments: [
+            (1_209_600, "2 weeks"), (86_400, "1 day"), (90_000, "25 hours"), (90, "90 seconds"), (0, "0 seconds"),
+        ]
             as [(Int64, String)]
     )
     func describesSecondSpans(seconds: Int64, description: String) {
