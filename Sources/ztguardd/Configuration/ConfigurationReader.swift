@@ -219,7 +219,7 @@ struct ConfigurationReader {
         match.userNotInAccess = bool(table, "user_not_in_access", at: at)
 
         // Impossible or dangerous combinations.
-        let status = match.status ?? (action == .unrevoke ? .revoked : .active)
+        let status = match.status ?? (action == .unrevoke || match.revokedOlderThan != nil ? .revoked : .active)
         if table.keys.allSatisfy({ $0 == "status" }) {
             report(at, "matches every \(status) registration; add a condition such as last_seen_older_than = \"90d\"")
         }
@@ -229,8 +229,9 @@ struct ConfigurationReader {
         if action == .unrevoke, status == .active {
             report("\(at).status", "an unrevoke rule cannot act on active registrations; remove status or write status = \"revoked\"")
         }
-        if match.revokedOlderThan != nil, status == .active {
-            report("\(at).revoked_older_than", "never holds for active registrations; add status = \"revoked\" to this match")
+        // revoked_older_than alone implies status = "revoked"; only an explicit "active" contradicts it.
+        if match.revokedOlderThan != nil, match.status == .active {
+            report("\(at).revoked_older_than", "never holds for active registrations; write status = \"revoked\" in this match")
         }
         if match.clientVersionBelow != nil, match.clientVersionUnknown == true {
             report("\(at).client_version_unknown", "cannot hold together with client_version_below (an unknown version is never below it); split them into two rules")
