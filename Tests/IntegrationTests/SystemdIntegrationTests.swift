@@ -1,0 +1,153 @@
+import Cloudflare
+import FakeCloudflareServer
+import Foundation
+import Glibc
+import Logging
+import Rules
+import Simulation
+import Testing
+
+@testable import ztguardd
+
+@Suite struct JournalTests {
+    @Test("audit records arrive in journald's native protocol with every SPEC §6 field")
+    func journalFields() async throws {
+        let journal = try DatagramSocket()
+        let collector = DatagramCollector(journal)
+        let logger = Logger(label: "ztguardd") { _ in
+            JournalLogHandler(writer: JournalWriter(destination: .socket(path: journal.path)), level: .info)
+        }
+        let account = makeAccount(count: 400)
+        let configuration = try ConfigurationReader.read("""
+            [cloudflare]
+            account_id = "\(accountID)"
+            [limits]
+            max_actions_per_run = 1000
+            max_fraction = 1.0
+            [[rule]]
+            name = "stale"
+            action = "delete"
+            [rule.match]
+            last_seen_older_than = "90d"
+            """, path: "journal-test.toml")
+        let client = CommandContext(logger: logger).makeClient(
+            for: configuration, credentials: .apiToken(token), transport: account)
+        let outcome = await Enforcer(
+            configuration: configuration, client: client, state: nil, audit: AuditLog(logger: logger),
+            wallClock: FixedWallClock(now: referenceNow), forceDryRun: false
+        ).run()
+        #expect(outcome.status == .succeeded)
+
+        let entries = collector.stop().map(decodeJournalEntry)
+        let byEvent = Dictionary(grouping: entries, by: { $0["ZTG_EVENT"] ?? "" })
+        let started = try #require(byEvent["run-started"]?.first)
+        #expect(started["MESSAGE_ID"] == AuditEvent.runStarted.messageID)
+        #expect(started["PRIORITY"] == "6")
+        #expect(started["SYSLOG_IDENTIFIER"] == "ztguardd")
+
+        let actions = byEvent["action"] ?? []
+        #expect(actions.count == outcome.report.actions.count)
+        #expect(!actions.isEmpty)
+        for field in ["ZTG_RUN_ID", "ZTG_DRY_RUN", "ZTG_RULE", "ZTG_ACTION", "ZTG_OUTCOME", "ZTG_REASON", "ZTG_REGISTRATION_ID",
+            "ZTG_DEVICE_ID", "ZTG_DEVICE_NAME", "ZTG_USER_EMAIL", "ZTG_LAST_SEEN", "ZTG_CLIENT_VERSION", "MESSAGE_ID"]
+        {
+            #expect(actions.allSatisfy { $0[field] != nil || field == "ZTG_USER_EMAIL" || field == "ZTG_CLIENT_VERSION" }, "\(field)")
+        }
+        #expect(actions.contains { $0["ZTG_USER_EMAIL"] != nil && $0["ZTG_CLIENT_VERSION"] != nil })
+        #expect(actions.allSatisfy { $0["PRIORITY"] == "5" && $0["ZTG_OUTCOME"] == "done" && $0["ZTG_DRY_RUN"] == "0" })
+        #expect(actions.allSatisfy { $0["ZTG_RUN_ID"] == outcome.report.runID })
+
+        let finished = try #require(byEvent["run-finished"]?.first)
+        #expect(finished["MESSAGE_ID"] == AuditEvent.runFinished.messageID)
+        #expect(finished["ZTG_LISTED"] == "\(outcome.report.listed)")
+        #expect(finished["ZTG_SELECTED"] == "\(actions.count)")
+        #expect(finished["ZTG_DONE"] == "\(actions.count)")
+        #expect(finished["ZTG_FAILED"] == "0")
+        #expect(Int(finished["ZTG_API_REQUESTS"] ?? "") ?? 0 > 1)
+        #expect(finished["ZTG_DURATION_MS"] != nil)
+        #expect(!entries.contains { entry in entry.values.contains { $0.contains(token) } })
+    }
+
+    @Test("a value with a newline uses the binary-safe form and decodes back intact")
+    func multilineValue() throws {
+        let journal = try DatagramSocket()
+        JournalWriter(destination: .socket(path: journal.path)).send([("MESSAGE", "two\nlines"), ("ZTG_EVENT", "x")])
+        let entry = decodeJournalEntry(try #require(journal.receive()))
+        #expect(entry == ["MESSAGE": "two\nlines", "ZTG_EVENT": "x"])
+    }
+
+    @Test("every audit event has its own MESSAGE_ID, and the catalog explains each one")
+    func catalogCoversEveryEvent() throws {
+        let ids = AuditEvent.allCases.map(\.messageID)
+        #expect(Set(ids).count == ids.count)
+        let catalog = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("systemd/ztguardd.catalog")
+        let text = try String(contentsOf: catalog, encoding: .utf8)
+        for event in AuditEvent.allCases { #expect(text.contains("-- \(event.messageID)\n"), "\(event)") }
+    }
+}
+
+/// The daemon as systemd runs it: a real process, a fake NOTIFY_SOCKET, signals.
+@Suite struct DaemonLifecycleTests {
+    @Test("READY, STATUS, WATCHDOG, RELOADING around SIGHUP (bad file kept out, good file taken), then STOPPING and exit 0")
+    func notifySequence() async throws {
+        let notify = try DatagramSocket()
+        let account = makeAccount(count: 300)
+        try await withFakeAPI(account) { server in
+            let config = try writeConfiguration(apiBase: server.baseURL, extra: "dry_run = true", rules: """
+                [schedule]
+                interval = "1h"
+                jitter = "0"
+
+                [[rule]]
+                name = "stale"
+                action = "delete"
+                [rule.match]
+                last_seen_older_than = "90d"
+                """)
+            let good = try String(contentsOfFile: config, encoding: .utf8)
+            let state = FileManager.default.temporaryDirectory.appendingPathComponent("ztg-state-\(UUID().uuidString)").path
+            let process = Process()
+            process.executableURL = ztguarddBinary
+            process.arguments = ["run", "--config", config]
+            process.environment = [
+                "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "2000000", "CLOUDFLARE_API_TOKEN": token,
+                "STATE_DIRECTORY": state,
+            ]
+            process.standardError = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            defer { if process.isRunning { process.terminate() } }
+
+            let ready = try #require(notify.receive(until: "READY=1"))
+            #expect(ready.last?.contains("STATUS=") == true)
+            let firstRun = try #require(notify.receive(until: "STATUS=Last dry run"))
+            #expect(firstRun.last?.contains("selected") == true)
+            #expect(notify.receive(until: "WATCHDOG=1") != nil)
+
+            // A broken file: rejected, the daemon keeps running on the old rules.
+            try (good + "\n[[rule]]\nname = 3\n").write(toFile: config, atomically: true, encoding: .utf8)
+            kill(process.processIdentifier, SIGHUP)
+            let rejected = try #require(notify.receive(until: "READY=1"))
+            #expect(rejected.contains { $0.contains("RELOADING=1") && $0.contains("MONOTONIC_USEC=") })
+            #expect(rejected.last?.contains("Reload rejected") == true)
+            #expect(process.isRunning)
+
+            // A good file again: taken.
+            try good.write(toFile: config, atomically: true, encoding: .utf8)
+            kill(process.processIdentifier, SIGHUP)
+            let reloaded = try #require(notify.receive(until: "READY=1"))
+            #expect(reloaded.last?.contains("Configuration reloaded") == true)
+
+            kill(process.processIdentifier, SIGTERM)
+            #expect(notify.receive(until: "STOPPING=1") != nil)
+            let deadline = Date().addingTimeInterval(20)
+            while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(!process.isRunning)
+            #expect(process.terminationStatus == 0)
+            // The run was recorded, complete.
+            let reports = try FileManager.default.contentsOfDirectory(atPath: state + "/runs")
+            #expect(reports.count == 1)
+        }
+    }
+}
