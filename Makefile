@@ -58,5 +58,10 @@ install: release
 	@if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then journalctl --update-catalog || true; fi
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
+# ZTGUARDD_BENCHMARKS=1 adds the benchmark package and target to Package.swift. Release build (the plugin builds it) and run of Benchmarks/RulesBenchmarks. Its own scratch path, so
+# that it neither waits for nor invalidates the debug build in .build. Not part of `make test`.
+bench: deps
+	ZTGUARDD_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench benchmark --target RulesBenchmarks
+
 clean:
 	rm -rf .build

@@ -114,3 +114,20 @@ let package = Package(
         ),
     ]
 )
+
+// Benchmarks (`make bench`) only: ordo-one/benchmark and its plugin are not resolved or built by
+// `make build` and `make test`, which then stay as fast as the product needs.
+if Context.environment["ZTGUARDD_BENCHMARKS"] == "1" {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"])
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "RulesBenchmarks",
+            dependencies: ["Rules", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/RulesBenchmarks",
+            swiftSettings: strictSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+}
