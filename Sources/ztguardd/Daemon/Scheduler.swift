@@ -39,13 +39,14 @@ struct Scheduler: Service {
     private func runLoop(_ current: GenerationHolder) async throws {
         var nextRun = ContinuousClock.now
         while !Task.isShuttingDownGracefully {
-            let generation = await current.value
             let deadline = nextRun
             do {
                 try await cancelWhenGracefulShutdown { try await waitPingingWatchdog(until: deadline) }
             } catch {
                 return
             }
+            // Read after the wait: a configuration reloaded meanwhile (SIGHUP) applies to this run.
+            let generation = await current.value
             let started = ContinuousClock.now
             let outcome = await withWatchdogPings {
                 await Enforcer(
