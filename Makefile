@@ -10,8 +10,12 @@ SYSCONFDIR ?= /etc
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libcurl4-openssl-dev libsystemd-dev pkg-config
 STRICT  := -Xswiftc -warnings-as-errors
+# make e2e: where the release products are built (another folder keeps a parallel debug build in
+# .build undisturbed), and where the container root is cached (git-ignored).
+SCRATCH ?= .build
+E2E_DIR ?= .build-e2e
 
-.PHONY: help deps build test release demo install e2e bench clean
+.PHONY: help deps build test release demo install e2e bench bench-rules bench-compare bench-deps clean
 
 help:
 	@echo "make demo     install what is missing, build, run the built-in demo (no credentials, no network)"
@@ -19,7 +23,9 @@ help:
 	@echo "make release  optimized binary at .build/release/ztguardd"
 	@echo "make install  install binary, units, catalog and example config (PREFIX, DESTDIR honoured)"
 	@echo "make e2e      end-to-end test under a real systemd in a container (root)"
-	@echo "make bench    benchmarks (not part of make test)"
+	@echo "make bench    benchmarks (not part of make test): bench-rules, then bench-compare"
+	@echo "make bench-rules    rule evaluation and page decoding micro-benchmarks (ordo-one/benchmark)"
+	@echo "make bench-compare  ztguardd against the Python SDK script and curl, on a loopback fake (BENCHMARKS.md)"
 
 # Installs the C libraries' development packages when they are missing (Debian/Ubuntu).
 deps:
@@ -58,10 +64,45 @@ install: release
 	@if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then journalctl --update-catalog || true; fi
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
+# End-to-end under a real systemd: boots systemd as PID 1 in a systemd-nspawn container (root
+# cached in $(E2E_DIR)/rootfs), installs the release binary and the units, serves the fake
+# Cloudflare API on loopback, checks systemctl/journalctl; also systemd-analyze verify/security.
+# Root only (through sudo otherwise); every wait is bounded; the whole run at most 20 minutes.
+e2e: deps
+	$(SWIFT) build -c release --scratch-path $(SCRATCH) --product ztguardd $(STRICT)
+	$(SWIFT) build -c release --scratch-path $(SCRATCH) --product fake-cloudflare $(STRICT)
+	$(SUDO) env SCRATCH=$(SCRATCH) E2E_DIR=$(E2E_DIR) timeout -k 60 1200 e2e/run.sh
+
 # ZTGUARDD_BENCHMARKS=1 adds the benchmark package and target to Package.swift. Release build (the plugin builds it) and run of Benchmarks/RulesBenchmarks. Its own scratch path, so
 # that it neither waits for nor invalidates the debug build in .build. Not part of `make test`.
-bench: deps
+bench:
+	$(MAKE) bench-rules
+	$(MAKE) bench-compare
+
+bench-rules: deps
 	ZTGUARDD_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench benchmark --target RulesBenchmarks
+
+# The side-by-side comparison (bench/compare.py): release ztguardd and fake-cloudflare built into
+# .build-benchrun, the official Python SDK (pinned) in the git-ignored bench/.venv, GNU time for peak RSS.
+# BENCH_COMPARE_ARGS passes options, e.g. BENCH_COMPARE_ARGS="--repeats 1 --sizes 10000".
+PYTHON ?= python3
+BENCH_VENV := bench/.venv
+CLOUDFLARE_SDK_VERSION := 5.9.0
+BENCH_COMPARE_ARGS ?=
+
+$(BENCH_VENV)/.cloudflare-$(CLOUDFLARE_SDK_VERSION):
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv; }
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check cloudflare==$(CLOUDFLARE_SDK_VERSION)
+	touch $@
+
+bench-deps: deps $(BENCH_VENV)/.cloudflare-$(CLOUDFLARE_SDK_VERSION)
+	@[ -x /usr/bin/time ] && command -v curl >/dev/null || { \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq time curl; }
+
+bench-compare: bench-deps
+	$(PYTHON) bench/compare.py $(BENCH_COMPARE_ARGS)
 
 clean:
 	rm -rf .build
