@@ -1,0 +1,135 @@
+import Cloudflare
+import FakeCloudflareServer
+import Foundation
+import Glibc
+import Simulation
+import Testing
+
+@testable import ztguardd
+
+/// A configuration acting on stale registrations in batches of `batchSize`, for a real daemon process.
+private func actingConfiguration(apiBase: String, batchSize: Int, interval: String = "1h") throws -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ztguardd-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent("ztguardd.toml").path
+    try """
+        [cloudflare]
+        account_id = "\(accountID)"
+        api_base = "\(apiBase)"
+        per_page = 100
+
+        [schedule]
+        interval = "\(interval)"
+        jitter = "0"
+
+        [limits]
+        max_actions_per_run = 100000
+        max_fraction = 1.0
+        batch_size = \(batchSize)
+
+        [[rule]]
+        name = "stale"
+        action = "revoke"
+        [rule.match]
+        last_seen_older_than = "90d"
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+private func temporaryStateDirectory() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("ztg-state-\(UUID().uuidString)").path
+}
+
+/// Starts `ztguardd` with `arguments`, the token and `state` as `STATE_DIRECTORY`; output discarded.
+private func startDaemon(_ arguments: [String], state: String) throws -> Process {
+    let process = Process()
+    process.executableURL = ztguarddBinary
+    process.arguments = arguments
+    process.environment = ["CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return process
+}
+
+/// Waits at most `timeout` for the process to end; true when it did.
+private func waitForExit(_ process: Process, timeout: Duration = .seconds(30)) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+    return !process.isRunning
+}
+
+@Suite struct CrashSafetyTests {
+    @Test("SIGTERM in the middle of acting finishes the batch in flight, records a complete report and exits 0")
+    func sigtermMidRun() async throws {
+        let account = makeAccount(count: 600)
+        // Every revoke answer takes 300 ms, so the run is surely acting when the signal arrives.
+        let slowRevokes = FaultPlan.every(1, .slow(milliseconds: 300), where: { $0.url.contains("/revoke") })
+        try await withFakeAPI(account, faults: slowRevokes) { server in
+            let config = try actingConfiguration(apiBase: server.baseURL, batchSize: 5)
+            let state = temporaryStateDirectory()
+            let process = try startDaemon(["run", "--config", config], state: state)
+            defer { if process.isRunning { process.terminate() } }
+
+            let deadline = ContinuousClock.now + .seconds(30)
+            while account.requestCount(for: .revokeRegistrations) < 2, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            try #require(account.requestCount(for: .revokeRegistrations) >= 2, "the run never started acting")
+            kill(process.processIdentifier, SIGTERM)
+            #expect(try await waitForExit(process))
+            #expect(process.terminationReason == .exit)
+            #expect(process.terminationStatus == 0)
+
+            let reports = try FileManager.default.contentsOfDirectory(atPath: state + "/runs").filter { $0.hasSuffix(".json") }
+            try #require(reports.count == 1)
+            let report = try JSONDecoder().decode(
+                RunReport.self, from: Data(contentsOf: URL(fileURLWithPath: state + "/runs/" + reports[0])))
+            let revoked = Set(account.changes.filter { $0.kind == .revoked }.map(\.registrationID))
+            let done = Set(report.actions.filter { $0.outcome == .done }.map(\.registrationID))
+            let skipped = Set(report.actions.filter { $0.outcome == .skipped }.map(\.registrationID))
+            // Complete: every planned action is in the report, each either done or not attempted.
+            #expect(report.actions.count == done.count + skipped.count)
+            // It stopped early, after finishing what it had sent: the report is exactly what happened.
+            #expect(!done.isEmpty && !skipped.isEmpty)
+            #expect(done == revoked)
+            #expect(done.count % 5 == 0, "only whole batches were sent")
+        }
+    }
+
+    @Test("kill -9 at random instants never leaves an unreadable report or grace file", arguments: 0..<8)
+    func killNineLeavesReadableState(attempt: Int) async throws {
+        let account = makeAccount(count: 2_000, seed: UInt64(100 + attempt))
+        try await withFakeAPI(account) { server in
+            let config = try actingConfiguration(apiBase: server.baseURL, batchSize: 50)
+            let state = temporaryStateDirectory()
+            // A first complete run, so that there is a last good state to keep.
+            let first = try startDaemon(["run", "--once", "--dry-run", "--config", config], state: state)
+            #expect(try await waitForExit(first))
+            #expect(first.terminationStatus == 0)
+
+            // Then runs killed at a random instant: early, while listing, or while writing the report.
+            var generator = SystemRandomNumberGenerator()
+            for _ in 0..<3 {
+                let process = try startDaemon(["run", "--once", "--dry-run", "--config", config], state: state)
+                try await Task.sleep(for: .milliseconds(Int.random(in: 0..<400, using: &generator)))
+                kill(process.processIdentifier, SIGKILL)
+                #expect(try await waitForExit(process))
+            }
+
+            let store = StateStore(directory: state)
+            let names = try FileManager.default.contentsOfDirectory(atPath: state + "/runs").filter { $0.hasSuffix(".json") }
+            #expect(names.count >= 1)
+            for name in names {
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: state + "/runs/" + name))
+                #expect((try? JSONDecoder().decode(RunReport.self, from: bytes)) != nil, "\(name) is unreadable")
+            }
+            #expect(store.reports().count == names.count)
+            #expect(throws: Never.self) { try store.graceMarks() }
+            // And the commands that read the state still work.
+            let history = try await runZTGuardd(
+                ["history", "--config", config], environment: ["STATE_DIRECTORY": state, "CLOUDFLARE_API_TOKEN": token])
+            #expect(history.status == 0, "\(history.stderr)")
+        }
+    }
+}
