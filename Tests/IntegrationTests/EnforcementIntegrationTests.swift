@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Rules
 import Simulation
+import Synchronization
 import Testing
 
 @testable import ztguardd
@@ -112,15 +113,168 @@ private func enforcer(_ server: FakeCloudflareServer, dryRun: Bool = false, stat
         #expect(account.changes.isEmpty)
     }
 
-    @Test("a listing that fails part-way acts on nothing")
+    @Test("a listing that fails on a later page acts on nothing, records no action and keeps no grace mark")
     func partialListingActsOnNothing() async throws {
-        let account = makeAccount(count: 1_000)
+        let account = makeAccount(count: 1_500)
         let listing: @Sendable (HTTPRequest) -> Bool = { $0.url.contains("/devices/registrations?") && $0.method == .get }
-        let faults = FaultPlan.combining((3...20).map { FaultPlan.at([$0], .serverError(status: 503), where: listing) })
-        let outcome = try await withFakeAPI(account, faults: faults) { try await enforcer($0).run() }
+        // Pages 1–7 of 15 arrive; the 8th fails every retry.
+        let faults = FaultPlan.combining((8...30).map { FaultPlan.at([$0], .serverError(status: 503), where: listing) })
+        let state = temporaryStateStore()
+        let records = AuditRecords()
+        let outcome = try await withFakeAPI(account, faults: faults) { server in
+            let path = try writeConfiguration(apiBase: server.baseURL, rules: pagedRules)
+            return await Enforcer(
+                configuration: try CommandContext.loadConfiguration(at: path), client: try curlClient(server),
+                state: state, audit: records.auditLog, wallClock: FixedWallClock(now: referenceNow), forceDryRun: false
+            ).run()
+        }
+        #expect(outcome.status == .failed)
+        #expect(outcome.report.failure?.contains("503") == true)
+        #expect(outcome.report.listed == 0)
+        #expect(outcome.report.actions.isEmpty)
+        #expect(outcome.waitingForGrace.isEmpty)
+        // The account answered pages 1–7; the faulty answers to page 8 never reached it.
+        #expect(account.requestCount(for: .listRegistrations) == 7)
+        #expect(account.requestLog.allSatisfy { $0.method == .get })
+        #expect(account.changes.isEmpty)
+        #expect(try state.graceMarks() == GraceMarks())
+        #expect(try state.report(runID: outcome.report.runID) == outcome.report)
+        #expect(records.events == ["run-started", "run-failed"])
+        #expect(records.all.last?[AuditKey.listed.rawValue] == "0")
+    }
+
+    @Test("a run evaluated page by page plans exactly what the rules plan over the whole listing, for 60 pages")
+    func pageByPagePlanEqualsWholeListingPlan() async throws {
+        let account = makeAccount(count: 6_000, seed: 23)
+        let state = temporaryStateStore()
+        let records = AuditRecords()
+        let (outcome, whole) = try await withFakeAPI(account) { server in
+            let path = try writeConfiguration(apiBase: server.baseURL, rules: pagedRules)
+            let configuration = try CommandContext.loadConfiguration(at: path)
+            let ruleSet = configuration.ruleSet
+
+            // The whole listing in one array, and grace marks that let some grace rules act.
+            let reader = try curlClient(server, perPage: 1000)
+            let registrations = try await reader.registrations(RegistrationQuery(for: ruleSet))
+            let directory = Directory(accessUsers: try await reader.accessUsers())
+            let firstMarks = ruleSet
+                .plan(for: registrations, directory: directory, graceMarks: GraceMarks(), at: referenceNow)
+                .graceMarks.firstSelected
+            let marks = GraceMarks(firstSelected: Dictionary(uniqueKeysWithValues: firstMarks.keys.enumerated().map {
+                ($1, referenceNow - Double($0 % 10) * 86_400)
+            }))
+            try state.save(marks)
+            let whole = ruleSet.plan(for: registrations, directory: directory, graceMarks: marks, at: referenceNow)
+
+            account.resetObservations()
+            let outcome = await Enforcer(
+                configuration: configuration, client: try curlClient(server, perPage: 100), state: state,
+                audit: records.auditLog, wallClock: FixedWallClock(now: referenceNow), forceDryRun: true
+            ).run()
+            return (outcome, whole)
+        }
+        #expect(outcome.status == .succeeded)
+        #expect(account.requestCount(for: .listRegistrations) == (whole.listed + 99) / 100)
+        #expect(whole.listed > 5_000 && whole.abort == nil)
+        #expect(Set(whole.actions.map(\.rule)).count == 4)
+        #expect(whole.waitingForGrace.values.allSatisfy { $0 > 0 } && whole.waitingForGrace.count == 2)
+
+        #expect(outcome.report.listed == whole.listed)
+        #expect(outcome.report.actions == whole.actions.map { RunReport.Action($0, outcome: .planned) })
+        #expect(outcome.report.aborted == nil)
+        #expect(outcome.waitingForGrace == whole.waitingForGrace)
+        #expect(try state.graceMarks() == whole.graceMarks)
+        #expect(try state.report(runID: outcome.report.runID) == outcome.report)
+        #expect(records.events == ["run-started"] + whole.actions.map { _ in "action" } + ["run-finished"])
+        #expect(records.all.last?[AuditKey.listed.rawValue] == "\(whole.listed)")
+    }
+
+    @Test("unreadable grace marks fail the run once the listing is complete, and nothing is acted on")
+    func unreadableGraceMarksFailAfterListing() async throws {
+        let account = makeAccount(count: 1_000)
+        let state = temporaryStateStore()
+        try FileContents.makeDirectory(state.directory)
+        try FileContents.writeAtomically(Array("not json".utf8), to: state.directory + "/grace.json")
+        let outcome = try await withFakeAPI(account) { server in
+            let path = try writeConfiguration(apiBase: server.baseURL, rules: pagedRules)
+            return await Enforcer(
+                configuration: try CommandContext.loadConfiguration(at: path), client: try curlClient(server),
+                state: state, audit: AuditLog(logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }),
+                wallClock: FixedWallClock(now: referenceNow), forceDryRun: false
+            ).run()
+        }
         #expect(outcome.status == .failed)
         #expect(outcome.report.failure != nil)
+        #expect(outcome.report.listed == account.registrations.count)
         #expect(outcome.report.actions.isEmpty)
-        #expect(account.changes.isEmpty)
+        #expect(account.requestLog.allSatisfy { $0.method == .get })
+    }
+}
+
+/// Every kind of rule a plan can hold: a directory rule, grace, rule and top-level exclusions, both statuses.
+private let pagedRules = """
+    [exclude]
+    device_name = ["warp-connector-*"]
+
+    [[rule]]
+    name = "offboarded"
+    action = "revoke"
+    grace = "1d"
+    [rule.match]
+    user_not_in_access = true
+
+    [[rule]]
+    name = "stale"
+    action = "delete"
+    [rule.match]
+    last_seen_older_than = "90d"
+
+    [[rule]]
+    name = "outdated"
+    action = "revoke"
+    grace = "7d"
+    [rule.match]
+    client_version_below = "2024.6.415"
+    [rule.exclude]
+    user_email = ["*@contractor.example.com"]
+
+    [[rule]]
+    name = "leftovers"
+    action = "delete"
+    [rule.match]
+    status = "revoked"
+    revoked_older_than = "30d"
+    """
+
+private func temporaryStateStore() -> StateStore {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ztguardd-state-\(UUID().uuidString)")
+    return StateStore(directory: directory.path)
+}
+
+/// Keeps the audit records of a run, as metadata dictionaries, in the order they were written.
+private final class AuditRecords: Sendable {
+    private let records = Mutex<[[String: String]]>([])
+
+    var all: [[String: String]] { records.withLock { $0 } }
+    var events: [String] { all.map { $0[AuditKey.event.rawValue] ?? "" } }
+
+    var auditLog: AuditLog {
+        AuditLog(logger: Logger(label: "test") { _ in Handler(records: self) })
+    }
+
+    private struct Handler: LogHandler {
+        let records: AuditRecords
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let record = (event.metadata ?? [:]).mapValues { "\($0)" }
+            records.records.withLock { $0.append(record) }
+        }
     }
 }

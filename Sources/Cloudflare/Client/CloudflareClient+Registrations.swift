@@ -77,6 +77,9 @@ extension CloudflareClient {
     }
 
     /// Lists every registration matching `query` into one array.
+    ///
+    /// For short listings, such as a batch of IDs read back; a listing of the whole fleet goes through
+    /// ``forEachRegistrationPage(_:_:)``, so that memory does not grow with it.
     public func registrations(_ query: RegistrationQuery) async throws -> [Registration] {
         var all: [Registration] = []
         try await forEachRegistrationPage(query) { all.append(contentsOf: $0.registrations) }

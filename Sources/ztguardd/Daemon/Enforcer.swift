@@ -71,15 +71,25 @@ struct Enforcer: Sendable {
             return Outcome(status: status, report: report, waitingForGrace: waitingForGrace)
         }
 
-        // 1. Token, listing and directory. Any failure here: act on nothing.
+        // 1. Token, directory and listing, evaluated page by page. Any failure here: act on nothing.
         let plan: Plan
         do {
             try await checkToken(now: now, runID: runID)
-            let snapshot = try await Snapshot.fetch(for: configuration.ruleSet, client: client)
-            report.listed = snapshot.registrations.count
-            let marks = try state?.graceMarks() ?? GraceMarks()
-            plan = configuration.ruleSet.plan(
-                for: snapshot.registrations, directory: snapshot.directory, graceMarks: marks, at: now)
+            let ruleSet = configuration.ruleSet
+            // The evaluation needs the Access users and the grace marks before the first page. Unreadable
+            // marks fail the run once the listing is complete, as they did when they were read after it.
+            let directory = ruleSet.needsAccessUsers ? Directory(accessUsers: try await client.accessUsers()) : nil
+            let previousMarks = Result { () throws -> GraceMarks in try state?.graceMarks() ?? GraceMarks() }
+            var evaluation = ruleSet.evaluation(
+                directory: directory, graceMarks: (try? previousMarks.get()) ?? GraceMarks(), at: now)
+            // Memory holds one page and the registrations the rules select, never the whole fleet. A page
+            // that fails throws out of the listing, and the evaluation of a partial listing is dropped unplanned.
+            try await client.forEachRegistrationPage(RegistrationQuery(for: ruleSet)) { page in
+                evaluation.add(page.registrations)
+            }
+            report.listed = evaluation.listed
+            _ = try previousMarks.get()
+            plan = evaluation.plan()
             waitingForGrace = plan.waitingForGrace
         } catch {
             report.failure = "\(error)"
@@ -169,18 +179,12 @@ extension RuleAction {
     }
 }
 
-/// What a run looks at: every registration the rules can select, and the Access users when a rule
-/// needs them. Listing is all or nothing: a failed page fails the snapshot.
-struct Snapshot: Sendable {
-    var registrations: [Registration]
-    var directory: Directory?
-
-    static func fetch(for ruleSet: RuleSet, client: CloudflareClient) async throws -> Snapshot {
-        var query = RegistrationQuery(status: ruleSet.statusesNeeded)
-        query.includePolicy = ruleSet.needsProfiles
-        let registrations = try await client.registrations(query)
-        let directory = ruleSet.needsAccessUsers ? Directory(accessUsers: try await client.accessUsers()) : nil
-        return Snapshot(registrations: registrations, directory: directory)
+extension RegistrationQuery {
+    /// Lists every registration `ruleSet` can select: only the statuses its rules act on, with the
+    /// settings profile when a rule looks at it.
+    init(for ruleSet: RuleSet) {
+        self.init(status: ruleSet.statusesNeeded)
+        includePolicy = ruleSet.needsProfiles
     }
 }
 
