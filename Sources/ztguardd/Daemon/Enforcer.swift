@@ -116,7 +116,9 @@ struct Enforcer: Sendable {
         var actions = plan.actions.map { RunReport.Action($0, outcome: dryRun || $0.isDryRun ? .planned : .skipped) }
         var indexByID: [String: Int] = [:]
         for (index, action) in actions.enumerated() where action.outcome == .skipped { indexByID[action.registrationID] = index }
-        for kind in [RuleAction.unrevoke, .revoke, .delete] {
+        // A shutdown requested while listing: nothing has been changed yet, so nothing is; the plan
+        // is recorded with every action skipped.
+        for kind in [RuleAction.unrevoke, .revoke, .delete] where !shouldStop() {
             let ids = actions.filter { $0.action == kind && $0.outcome == .skipped }.map(\.registrationID)
             guard !ids.isEmpty else { continue }
             do {
