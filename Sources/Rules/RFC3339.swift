@@ -27,8 +27,30 @@ public enum RFC3339 {
     /// (`2026-08-01T09:12:00.123456Z`) only when the instant has a fractional second.
     /// A non-finite date, which no parsed or computed date is, gives `invalid-date` rather than a trap.
     public static func string(from date: Date) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(27)
+        append(date, fraction: .whenNonZero, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// How ``append(_:fraction:to:)`` writes the fractional second.
+    package enum Fraction: Sendable {
+        /// Whole seconds only.
+        case omitted
+        /// Six digits when the instant has a fractional second, none otherwise.
+        case whenNonZero
+        /// Always six digits, as the Cloudflare API writes its timestamps.
+        case microseconds
+    }
+
+    /// Appends `date` in UTC to `bytes`: the formatter behind ``string(from:)``, shared with the
+    /// simulated account, which renders hundreds of thousands of timestamps per listing.
+    package static func append(_ date: Date, fraction: Fraction, to bytes: inout [UInt8]) {
         let interval = date.timeIntervalSince1970
-        guard interval.isFinite else { return "invalid-date" }
+        guard interval.isFinite else {
+            bytes.append(contentsOf: "invalid-date".utf8)
+            return
+        }
         var wholeSeconds = interval.rounded(.down)
         var microseconds = Int(((interval - wholeSeconds) * 1_000_000).rounded())
         if microseconds >= 1_000_000 {
@@ -41,8 +63,6 @@ public enum RFC3339 {
         let secondOfDay = Int(seconds - days * 86_400)
         let (year, month, day) = civilDate(fromDaysSinceEpoch: days)
 
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(27)
         if year < 0 { bytes.append(UInt8(ascii: "-")) }
         let yearDigits = String(year.magnitude).utf8
         for _ in yearDigits.count..<4 { bytes.append(UInt8(ascii: "0")) }
@@ -57,7 +77,7 @@ public enum RFC3339 {
         appendTwoDigits(secondOfDay / 60 % 60, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
         appendTwoDigits(secondOfDay % 60, to: &bytes)
-        if microseconds > 0 {
+        if fraction == .microseconds || (fraction == .whenNonZero && microseconds > 0) {
             bytes.append(UInt8(ascii: "."))
             var divisor = 100_000
             while divisor > 0 {
@@ -66,7 +86,6 @@ public enum RFC3339 {
             }
         }
         bytes.append(UInt8(ascii: "Z"))
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func appendTwoDigits(_ value: Int, to bytes: inout [UInt8]) {
@@ -139,7 +158,8 @@ public enum RFC3339 {
         return Date(timeIntervalSince1970: Double(seconds) + Double(nanoseconds) / 1_000_000_000)
     }
 
-    private static func daysIn(month: Int, year: Int) -> Int {
+    /// The days in `month` (1–12) of `year`, proleptic Gregorian.
+    package static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
         case 4, 6, 9, 11: return 30
@@ -148,7 +168,7 @@ public enum RFC3339 {
     }
 
     // Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian calendar).
-    private static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int64 {
+    package static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int64 {
         let shiftedYear = Int64(month <= 2 ? year - 1 : year)
         let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
         let yearOfEra = shiftedYear - era * 400
