@@ -10,8 +10,8 @@ extension RuleSet {
     ///
     /// ```swift
     /// var evaluation = ruleSet.evaluation(directory: directory, graceMarks: marks, at: runStart)
-    /// for try await page in client.registrations() { evaluation.add(page) }
-    /// let plan = evaluation.plan()
+    /// try await client.forEachRegistrationPage(query) { page in evaluation.add(page.registrations) }
+    /// let plan = evaluation.plan()  // only once every page has been added
     /// ```
     public struct Evaluation: Sendable {
         private let exclude: Exclusion
