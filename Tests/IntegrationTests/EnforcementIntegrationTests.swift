@@ -189,8 +189,8 @@ private func enforcer(_ server: FakeCloudflareServer, dryRun: Bool = false, stat
         #expect(records.all.last?[AuditKey.listed.rawValue] == "\(whole.listed)")
     }
 
-    @Test("unreadable grace marks fail the run once the listing is complete, and nothing is acted on")
-    func unreadableGraceMarksFailAfterListing() async throws {
+    @Test("unreadable grace marks fail the run before the listing, and nothing is acted on")
+    func unreadableGraceMarksFailBeforeListing() async throws {
         let account = makeAccount(count: 1_000)
         let state = temporaryStateStore()
         try FileContents.makeDirectory(state.directory)
@@ -205,7 +205,8 @@ private func enforcer(_ server: FakeCloudflareServer, dryRun: Bool = false, stat
         }
         #expect(outcome.status == .failed)
         #expect(outcome.report.failure != nil)
-        #expect(outcome.report.listed == account.registrations.count)
+        #expect(outcome.report.listed == 0)
+        #expect(account.requestCount(for: .listRegistrations) == 0)
         #expect(outcome.report.actions.isEmpty)
         #expect(account.requestLog.allSatisfy { $0.method == .get })
     }

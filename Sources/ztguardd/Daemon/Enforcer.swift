@@ -76,19 +76,17 @@ struct Enforcer: Sendable {
         do {
             try await checkToken(now: now, runID: runID)
             let ruleSet = configuration.ruleSet
-            // The evaluation needs the Access users and the grace marks before the first page. Unreadable
-            // marks fail the run once the listing is complete, as they did when they were read after it.
+            // The evaluation needs the grace marks and the Access users before the first page; unreadable
+            // marks fail the run before the fleet is listed for nothing.
+            let marks = try state?.graceMarks() ?? GraceMarks()
             let directory = ruleSet.needsAccessUsers ? Directory(accessUsers: try await client.accessUsers()) : nil
-            let previousMarks = Result { () throws -> GraceMarks in try state?.graceMarks() ?? GraceMarks() }
-            var evaluation = ruleSet.evaluation(
-                directory: directory, graceMarks: (try? previousMarks.get()) ?? GraceMarks(), at: now)
+            var evaluation = ruleSet.evaluation(directory: directory, graceMarks: marks, at: now)
             // Memory holds one page and the registrations the rules select, never the whole fleet. A page
             // that fails throws out of the listing, and the evaluation of a partial listing is dropped unplanned.
             try await client.forEachRegistrationPage(RegistrationQuery(for: ruleSet)) { page in
                 evaluation.add(page.registrations)
             }
             report.listed = evaluation.listed
-            _ = try previousMarks.get()
             plan = evaluation.plan()
             waitingForGrace = plan.waitingForGrace
         } catch {
