@@ -1,5 +1,6 @@
 import Benchmark
 import Rules
+import Simulation
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -106,40 +107,6 @@ extension Int {
     }
 }
 
-/// A deterministic generator (SplitMix64), so every run and every machine sees the same fleet.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A value in `0..<bound`.
-    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
-
-    /// A UUID-shaped lower-case hex string, as the API's registration, device and user IDs are.
-    mutating func uuid() -> String {
-        let high = next()
-        let low = next()
-        let hex = String(high, radix: 16).leftPadded(to: 16) + String(low, radix: 16).leftPadded(to: 16)
-        let chars = Array(hex)
-        return String(chars[0..<8]) + "-" + String(chars[8..<12]) + "-" + String(chars[12..<16]) + "-"
-            + String(chars[16..<20]) + "-" + String(chars[20..<32])
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to length: Int) -> String {
-        count >= length ? self : String(repeating: "0", count: length - count) + self
-    }
-}
-
 /// The typical rule set: delete what has been unseen for 90 days, revoke clients older than 2024.6.415
 /// except executives' and on-call devices, never touch connectors or service accounts. The limits are
 /// high so that no plan aborts and every sample does the full work.
@@ -180,7 +147,7 @@ struct SyntheticFleet: Sendable {
     var ruleSet: RuleSet
 
     init(count: Int) throws {
-        var random = SplitMix64(seed: 0x5EED_0000 &+ UInt64(count))
+        var random = SeededGenerator(seed: 0x5EED_0000 &+ UInt64(count))
         var registrations: [Registration] = []
         registrations.reserveCapacity(count)
         for index in 0..<count {
@@ -195,22 +162,22 @@ struct SyntheticFleet: Sendable {
     /// executives and ~1 % on-call users, ~4 % already revoked. 88 % were seen within the past two weeks,
     /// the rest between two weeks and two years ago (so ~11 % are unseen for over 90 days); 12 % run a
     /// client older than 2024.6.415 and 3 % report no version. The rules act on roughly a fifth.
-    static func registration(_ index: Int, random: inout SplitMix64) -> Registration {
-        let kind = random.next(below: 100)
+    static func registration(_ index: Int, random: inout SeededGenerator) -> Registration {
+        let kind = random.int(below: 100)
         let recentMinutes = 14 * 24 * 60
         let lastSeenMinutesAgo =
-            random.next(below: 100) < 88
-            ? random.next(below: recentMinutes)
-            : recentMinutes + random.next(below: 716 * 24 * 60)
+            random.int(below: 100) < 88
+            ? random.int(below: recentMinutes)
+            : recentMinutes + random.int(below: 716 * 24 * 60)
         let lastSeen = now - Double(lastSeenMinutesAgo) * 60
-        let created = lastSeen - Double(random.next(below: 700)) * day
+        let created = lastSeen - Double(random.int(below: 700)) * day
         let version: String?
-        switch random.next(below: 100) {
+        switch random.int(below: 100) {
         case 0..<3: version = nil
-        case 3..<15: version = oldClientVersions[random.next(below: oldClientVersions.count)]
-        default: version = currentClientVersions[random.next(below: currentClientVersions.count)]
+        case 3..<15: version = oldClientVersions[random.int(below: oldClientVersions.count)]
+        default: version = currentClientVersions[random.int(below: currentClientVersions.count)]
         }
-        let revoked = random.next(below: 100) < 4 ? lastSeen + day : nil
+        let revoked = random.int(below: 100) < 4 ? lastSeen + day : nil
         let deviceName: String
         let email: String?
         switch kind {
@@ -284,7 +251,7 @@ enum APIPage {
     static let registrationCount = 1_000
 
     static func json() -> Data {
-        var random = SplitMix64(seed: 0xDEC0DE)
+        var random = SeededGenerator(seed: 0xDEC0DE)
         var text = #"{"success":true,"errors":[],"messages":[],"result":["#
         text.reserveCapacity(registrationCount * 900)
         for index in 0..<registrationCount {
@@ -295,40 +262,17 @@ enum APIPage {
         return Data(text.utf8)
     }
 
+    /// `date`'s whole second with `micros` microseconds, as the API writes timestamps.
     private static func timestamp(_ date: Date, micros: Int) -> String {
-        let seconds = Int(date.timeIntervalSince1970)
-        let days = seconds / 86_400
-        let secondOfDay = seconds % 86_400
-        let (year, month, dayOfMonth) = civilDate(daysSinceEpoch: days)
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let fraction = String(micros).leftPadded(to: 6)
-        return "\(year)-\(two(month))-\(two(dayOfMonth))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):"
-            + "\(two(secondOfDay % 60)).\(fraction)Z"
+        let instant = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down) + Double(micros) / 1_000_000)
+        var bytes: [UInt8] = []
+        Rules.RFC3339.append(instant, fraction: .microseconds, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `civil_from_days`).
-    private static func civilDate(daysSinceEpoch: Int) -> (year: Int, month: Int, day: Int) {
-        let z = daysSinceEpoch + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    private static func base64Key(random: inout SplitMix64) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-        var key = ""
-        for _ in 0..<43 { key.append(alphabet[random.next(below: 64)]) }
-        return key + "="
-    }
-
-    private static func registration(_ index: Int, random: inout SplitMix64) -> String {
+    private static func registration(_ index: Int, random: inout SeededGenerator) -> String {
         let r = SyntheticFleet.registration(index, random: &random)
-        let micros = { (random: inout SplitMix64) in random.next(below: 1_000_000) }
+        let micros = { (random: inout SeededGenerator) in random.int(below: 1_000_000) }
         let lastSeen = timestamp(r.lastSeenAt ?? now, micros: micros(&random))
         let created = timestamp(r.createdAt ?? now, micros: micros(&random))
         let revoked = r.revokedAt.map { "\"\(timestamp($0, micros: micros(&random)))\"" } ?? "null"
@@ -339,7 +283,7 @@ enum APIPage {
             } ?? "null"
         return #"{"id":"\#(r.id)","created_at":"\#(created)","updated_at":"\#(lastSeen)","#
             + #""last_seen_at":"\#(lastSeen)","revoked_at":\#(revoked),"deleted_at":null,"#
-            + #""key":"\#(base64Key(random: &random))","key_type":"\#(r.keyType ?? "")","#
+            + #""key":"\#(random.publicKey())","key_type":"\#(r.keyType ?? "")","#
             + #""tunnel_type":"\#(r.tunnelType ?? "")","#
             + #""device":{"id":"\#(r.deviceID)","name":"\#(r.deviceName)","client_version":\#(version)},"#
             + #""user":\#(user),"#

@@ -1,14 +1,15 @@
 /// SplitMix64: a tiny deterministic generator, so a fleet is the same bytes for the same seed on every
 /// machine and Swift version. The helpers below do their own range reduction instead of calling
 /// `Int.random(in:using:)`, whose algorithm the standard library does not promise to keep.
-struct SeededGenerator {
+/// Package-wide, so that the benchmarks build their synthetic fleets with it too.
+package struct SeededGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    package init(seed: UInt64) {
         state = seed
     }
 
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -17,30 +18,30 @@ struct SeededGenerator {
     }
 
     /// A number in `0..<bound` (Lemire's multiply-shift; the tiny bias is irrelevant here).
-    mutating func int(below bound: Int) -> Int {
+    package mutating func int(below bound: Int) -> Int {
         precondition(bound > 0, "empty range")
         return Int(next().multipliedFullWidth(by: UInt64(bound)).high)
     }
 
-    mutating func int(in range: ClosedRange<Int>) -> Int {
+    package mutating func int(in range: ClosedRange<Int>) -> Int {
         range.lowerBound + int(below: range.upperBound - range.lowerBound + 1)
     }
 
     /// A number in `0..<1`.
-    mutating func unit() -> Double {
+    package mutating func unit() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
-    mutating func chance(_ probability: Double) -> Bool {
+    package mutating func chance(_ probability: Double) -> Bool {
         unit() < probability
     }
 
-    mutating func pick<Element>(_ elements: [Element]) -> Element {
+    package mutating func pick<Element>(_ elements: [Element]) -> Element {
         elements[int(below: elements.count)]
     }
 
     /// A random version-4 UUID, lower-case, as Cloudflare writes registration and user ids.
-    mutating func uuid() -> String {
+    package mutating func uuid() -> String {
         let high = (next() & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
         let low = (next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
         var bytes: [UInt8] = []
@@ -57,7 +58,7 @@ struct SeededGenerator {
     }
 
     /// A base64 string of 32 random bytes, shaped like a WireGuard public key.
-    mutating func publicKey() -> String {
+    package mutating func publicKey() -> String {
         var bytes: [UInt8] = []
         for _ in 0..<4 {
             let word = next()
