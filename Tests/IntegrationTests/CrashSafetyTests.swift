@@ -8,26 +8,13 @@ import Testing
 
 @testable import ztguardd
 
-/// A configuration acting on stale registrations in batches of `batchSize`, for a real daemon process.
+/// A daemon configuration acting on stale registrations in batches of `batchSize`.
 /// With `grace`, the rule keeps grace marks, so that every run writes `grace.json` too.
 private func actingConfiguration(apiBase: String, batchSize: Int, grace: String? = nil) throws -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ztguardd-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let path = directory.appendingPathComponent("ztguardd.toml").path
-    try """
-        [cloudflare]
-        account_id = "\(accountID)"
-        api_base = "\(apiBase)"
-        per_page = 100
-
+    try writeConfiguration(apiBase: apiBase, batchSize: batchSize, rules: """
         [schedule]
         interval = "1h"
         jitter = "0"
-
-        [limits]
-        max_actions_per_run = 100000
-        max_fraction = 1.0
-        batch_size = \(batchSize)
 
         [[rule]]
         name = "stale"
@@ -35,8 +22,7 @@ private func actingConfiguration(apiBase: String, batchSize: Int, grace: String?
         \(grace.map { "grace = \"\($0)\"" } ?? "")
         [rule.match]
         last_seen_older_than = "90d"
-        """.write(toFile: path, atomically: true, encoding: .utf8)
-    return path
+        """)
 }
 
 private func temporaryStateDirectory() -> String {

@@ -112,7 +112,7 @@ func runZTGuardd(_ arguments: [String], environment: [String: String], timeout: 
 }
 
 /// Writes a configuration for the fake API into a fresh directory and returns its path.
-func writeConfiguration(apiBase: String, extra: String = "", rules: String) throws -> String {
+func writeConfiguration(apiBase: String, extra: String = "", batchSize: Int = 50, rules: String) throws -> String {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ztguardd-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let path = directory.appendingPathComponent("ztguardd.toml").path
@@ -126,7 +126,7 @@ func writeConfiguration(apiBase: String, extra: String = "", rules: String) thro
         [limits]
         max_actions_per_run = 100000
         max_fraction = 1.0
-        batch_size = 50
+        batch_size = \(batchSize)
 
         \(rules)
         """
