@@ -38,6 +38,14 @@ final class DatagramSocket: Sendable {
         return count < 0 ? nil : Array(buffer[0..<count])
     }
 
+    /// ``receive(until:timeout:)`` on a thread of its own: a blocking `poll` on one of the few threads
+    /// of Swift's cooperative pool would stall every other test running meanwhile.
+    func next(until needle: String, timeout: Duration = .seconds(20)) async -> [String]? {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: self.receive(until: needle, timeout: timeout)) }
+        }
+    }
+
     /// Datagrams as text until one contains `needle`; all of them, in order, or nil on timeout.
     func receive(until needle: String, timeout: Duration = .seconds(20)) -> [String]? {
         var messages: [String] = []

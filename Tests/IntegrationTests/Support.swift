@@ -97,8 +97,8 @@ func runZTGuardd(_ arguments: [String], environment: [String: String], timeout: 
     process.standardError = err
     try process.run()
     // Read while it runs, so a large output cannot fill the pipe and block the child.
-    async let outData = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-    async let errData = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+    async let outData = readToEnd(out.fileHandleForReading)
+    async let errData = readToEnd(err.fileHandleForReading)
     let deadline = Date().addingTimeInterval(timeout)
     while process.isRunning {
         if Date() > deadline {
@@ -109,6 +109,14 @@ func runZTGuardd(_ arguments: [String], environment: [String: String], timeout: 
     }
     process.waitUntilExit()
     return ProcessResult(status: process.terminationStatus, stdout: await outData, stderr: String(decoding: await errData, as: UTF8.self))
+}
+
+/// Everything `handle` yields until end of file, read on a thread of its own: a blocking read on one of
+/// the few threads of Swift's cooperative pool would stall every other test running meanwhile.
+private func readToEnd(_ handle: FileHandle) async -> Data {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: handle.readDataToEndOfFile()) }
+    }
 }
 
 /// Writes a configuration for the fake API into a fresh directory and returns its path.

@@ -119,16 +119,16 @@ import Testing
             try process.run()
             defer { if process.isRunning { process.terminate() } }
 
-            let ready = try #require(notify.receive(until: "READY=1"))
+            let ready = try #require(await notify.next(until: "READY=1"))
             #expect(ready.last?.contains("STATUS=") == true)
-            let firstRun = try #require(notify.receive(until: "STATUS=Last dry run"))
+            let firstRun = try #require(await notify.next(until: "STATUS=Last dry run"))
             #expect(firstRun.last?.contains("selected") == true)
-            #expect(notify.receive(until: "WATCHDOG=1") != nil)
+            #expect(await notify.next(until: "WATCHDOG=1") != nil)
 
             // A broken file: rejected, the daemon keeps running on the old rules.
             try (good + "\n[[rule]]\nname = 3\n").write(toFile: config, atomically: true, encoding: .utf8)
             kill(process.processIdentifier, SIGHUP)
-            let rejected = try #require(notify.receive(until: "READY=1"))
+            let rejected = try #require(await notify.next(until: "READY=1"))
             #expect(rejected.contains { $0.contains("RELOADING=1") && $0.contains("MONOTONIC_USEC=") })
             #expect(rejected.last?.contains("Reload rejected") == true)
             #expect(process.isRunning)
@@ -136,11 +136,11 @@ import Testing
             // A good file again: taken.
             try good.write(toFile: config, atomically: true, encoding: .utf8)
             kill(process.processIdentifier, SIGHUP)
-            let reloaded = try #require(notify.receive(until: "READY=1"))
+            let reloaded = try #require(await notify.next(until: "READY=1"))
             #expect(reloaded.last?.contains("Configuration reloaded") == true)
 
             kill(process.processIdentifier, SIGTERM)
-            #expect(notify.receive(until: "STOPPING=1") != nil)
+            #expect(await notify.next(until: "STOPPING=1") != nil)
             let deadline = Date().addingTimeInterval(20)
             while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
             #expect(!process.isRunning)
