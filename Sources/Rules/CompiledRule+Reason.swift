@@ -6,7 +6,7 @@ import Foundation
 
 extension CompiledRule {
     /// Explains why the rule selected `registration`: one clause per match key present, in a fixed
-    /// order, joined by "; ". Only called for selected registrations, because it allocates.
+    /// order, joined by "; ". Called when a planned action's reason is read, never while planning.
     func reason(for registration: Registration, at now: Date, directory: Directory?) -> String {
         let match = rule.match
         var clauses = Clauses()

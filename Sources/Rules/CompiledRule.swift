@@ -8,6 +8,10 @@ import Foundation
 /// cheapest first, so that testing a registration allocates nothing.
 struct CompiledRule: Sendable {
     let rule: Rule
+    // Copied out of `rule` for the actions the rule plans.
+    let name: String
+    let action: RuleAction
+    let isDryRun: Bool
     private let canSelectActive: Bool
     private let canSelectRevoked: Bool
     // `date < cutoff` is `now - date > span`: strictly older than the span.
@@ -34,6 +38,9 @@ struct CompiledRule: Sendable {
     init(_ rule: Rule, at now: Date) {
         func cutoff(_ span: TimeSpan?) -> Date? { span.map { now.addingTimeInterval(-$0.interval) } }
         self.rule = rule
+        name = rule.name
+        action = rule.action
+        isDryRun = rule.dryRun
         canSelectActive = rule.canSelectActive
         canSelectRevoked = rule.canSelectRevoked
         lastSeenCutoff = cutoff(rule.match.lastSeenOlderThan)

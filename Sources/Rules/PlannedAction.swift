@@ -5,19 +5,80 @@ public struct PlannedAction: Sendable, Hashable {
     /// What to do to the registration.
     public var action: RuleAction
     /// The registration, as listed.
-    public var registration: Registration
-    /// Why the rule selected it: one clause per match key, joined by "; "
-    /// ("last seen 114 days ago (limit 90 days)").
-    public var reason: String
+    public var registration: Registration {
+        // A reason rendered on read must keep describing the registration the rule selected.
+        willSet { freezeReason() }
+    }
     /// The rule's own `dry_run`.
     public var isDryRun: Bool
+    private var storedReason: Reason
+
+    /// Why the rule selected it: one clause per match key, joined by "; "
+    /// ("last seen 114 days ago (limit 90 days)").
+    ///
+    /// An evaluation does not build this text when it plans: most plans are only counted or printed in
+    /// part. The text is rendered from ``registration`` each time it is read, and is the same at every
+    /// read.
+    public var reason: String {
+        get {
+            switch storedReason {
+            case .text(let text): text
+            case .rule(let index, let explainer): explainer.reason(forRule: index, selecting: registration)
+            }
+        }
+        set { storedReason = .text(newValue) }
+    }
 
     /// Creates a planned action.
     public init(rule: String, action: RuleAction, registration: Registration, reason: String, isDryRun: Bool = false) {
         self.rule = rule
         self.action = action
         self.registration = registration
-        self.reason = reason
+        self.storedReason = .text(reason)
         self.isDryRun = isDryRun
+    }
+
+    /// Creates the action of the evaluation's rule `ruleIndex`, whose reason `explainer` renders on read.
+    init(ruleIndex: Int, of explainer: Explainer, registration: Registration) {
+        let rule = explainer.rules[ruleIndex]
+        self.rule = rule.name
+        self.action = rule.action
+        self.registration = registration
+        self.storedReason = .rule(ruleIndex, explainer)
+        self.isDryRun = rule.isDryRun
+    }
+
+    /// Actions are equal when their rule, action, registration, reason text and `dry_run` are, however
+    /// the reason is stored.
+    public static func == (lhs: PlannedAction, rhs: PlannedAction) -> Bool {
+        guard lhs.rule == rhs.rule, lhs.action == rhs.action, lhs.isDryRun == rhs.isDryRun,
+            lhs.registration == rhs.registration
+        else { return false }
+        if case .rule(let leftIndex, let leftExplainer) = lhs.storedReason,
+            case .rule(let rightIndex, let rightExplainer) = rhs.storedReason,
+            leftIndex == rightIndex, leftExplainer === rightExplainer
+        {
+            return true
+        }
+        return lhs.reason == rhs.reason
+    }
+
+    /// Hashes what `==` compares, the reason as text.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(rule)
+        hasher.combine(action)
+        hasher.combine(registration)
+        hasher.combine(reason)
+        hasher.combine(isDryRun)
+    }
+
+    private mutating func freezeReason() {
+        if case .rule = storedReason { storedReason = .text(reason) }
+    }
+
+    /// The reason's text, or what renders it.
+    private enum Reason: Sendable {
+        case text(String)
+        case rule(Int, Explainer)
     }
 }

@@ -16,10 +16,9 @@ extension RuleSet {
     public struct Evaluation: Sendable {
         private let exclude: Exclusion
         private let limits: Limits
-        private let compiled: [CompiledRule]
-        private let directory: Directory?
+        /// The compiled rules, `now` and the directory; every planned action shares it.
+        private let explainer: Explainer
         private let previousMarks: GraceMarks
-        private let now: Date
         private var claims: [Claim] = []
         private var marks: [GraceMarks.Key: Date] = [:]
         private var waitingForGrace: [String: Int] = [:]
@@ -30,10 +29,12 @@ extension RuleSet {
         init(ruleSet: RuleSet, directory: Directory?, graceMarks: GraceMarks, at now: Date) {
             self.exclude = ruleSet.exclude
             self.limits = ruleSet.limits
-            self.compiled = ruleSet.rules.map { CompiledRule($0, at: now) }
-            self.directory = directory
+            self.explainer = Explainer(
+                rules: ruleSet.rules.map { CompiledRule($0, at: now) },
+                now: now,
+                directory: directory
+            )
             self.previousMarks = graceMarks
-            self.now = now
         }
 
         /// Evaluates a page of registrations, keeping only those a rule claims.
@@ -51,7 +52,8 @@ extension RuleSet {
                 self.marks = marks
                 self.waitingForGrace = waitingForGrace
             }
-            let (exclude, directory, previousMarks, now) = (self.exclude, self.directory, self.previousMarks, self.now)
+            let (exclude, previousMarks) = (self.exclude, self.previousMarks)
+            let (compiled, directory, now) = (explainer.rules, explainer.directory, explainer.now)
 
             // Through pointers, see `CompiledRule.selects`: this loop runs rules × registrations times.
             registrations.withUnsafeBufferPointer { registrationBuffer in
@@ -114,16 +116,7 @@ extension RuleSet {
             for index in order.map(\.claim) {
                 let registration = claims[index].registration
                 if let previous = actions.last, previous.registration.id == registration.id { continue }
-                let rule = compiled[claims[index].rule]
-                actions.append(
-                    PlannedAction(
-                        rule: rule.rule.name,
-                        action: rule.rule.action,
-                        registration: registration,
-                        reason: rule.reason(for: registration, at: now, directory: directory),
-                        isDryRun: rule.rule.dryRun
-                    )
-                )
+                actions.append(PlannedAction(ruleIndex: claims[index].rule, of: explainer, registration: registration))
             }
 
             let counted = actions.count { !$0.isDryRun }

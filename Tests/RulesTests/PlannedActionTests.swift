@@ -113,4 +113,31 @@ struct PlannedActionTests {
                 )
         )
     }
+
+    @Test("keeps the reason it was planned with when its registration changes; a set reason replaces it")
+    func reasonIsStable() throws {
+        let rules = RuleSet(action: .delete, match: Match(lastSeenOlderThan: span("90d")))
+        var action = try #require(rules.plan([registration(lastSeenAt: ago(100 * day))]).actions.first)
+        #expect(action.reason == "last seen 100 days ago (limit 90 days)")
+        action.registration.lastSeenAt = ago(200 * day)
+        #expect(action.reason == "last seen 100 days ago (limit 90 days)")
+        action.reason = "by hand"
+        #expect(action.reason == "by hand")
+    }
+
+    @Test("equals, and hashes like, the same action built with its reason text")
+    func equalsBuiltAction() throws {
+        let subject = registration(lastSeenAt: ago(100 * day))
+        let rules = RuleSet(action: .delete, match: Match(lastSeenOlderThan: span("90d")))
+        let planned = try #require(rules.plan([subject]).actions.first)
+        let built = PlannedAction(
+            rule: planned.rule,
+            action: .delete,
+            registration: subject,
+            reason: "last seen 100 days ago (limit 90 days)"
+        )
+        #expect(planned == built)
+        #expect(Set([planned, built]).count == 1)
+        #expect(planned != PlannedAction(rule: planned.rule, action: .delete, registration: subject, reason: "other"))
+    }
 }
