@@ -19,7 +19,15 @@ extension RuleSet {
         /// The compiled rules, `now` and the directory; every planned action shares it.
         private let explainer: Explainer
         private let previousMarks: GraceMarks
-        private var claims: [Claim] = []
+        /// The actions planned so far, in listing order.
+        private var claims: [PlannedAction] = []
+        /// True while the claimed IDs strictly increase (the API lists by ID): then the claims are the plan's
+        /// actions as they are, with no duplicate to drop.
+        private var claimsAreInOrder = true
+        /// ``utf8PrefixKey`` of the last claimed ID.
+        private var lastClaimKey: UInt64 = 0
+        /// The claims of rules without `dry_run`, which the limits count.
+        private var countedClaims = 0
         private var marks: [GraceMarks.Key: Date] = [:]
         private var waitingForGrace: [String: Int] = [:]
 
@@ -40,19 +48,20 @@ extension RuleSet {
         /// Evaluates a page of registrations, keeping only those a rule claims.
         public mutating func add(_ registrations: [Registration]) {
             let hasExclusion = !exclude.isEmpty
-            let firstSequence = listed
             listed += registrations.count
             // Copy the pieces the loop mutates out of `self`, so the closures below capture no `inout self`.
             var claims = self.claims
+            var (claimsAreInOrder, lastClaimKey, countedClaims) = (self.claimsAreInOrder, self.lastClaimKey, self.countedClaims)
             var marks = self.marks
             var waitingForGrace = self.waitingForGrace
             self.claims = []
             defer {
                 self.claims = claims
+                (self.claimsAreInOrder, self.lastClaimKey, self.countedClaims) = (claimsAreInOrder, lastClaimKey, countedClaims)
                 self.marks = marks
                 self.waitingForGrace = waitingForGrace
             }
-            let (exclude, previousMarks) = (self.exclude, self.previousMarks)
+            let (exclude, previousMarks, explainer) = (self.exclude, self.previousMarks, self.explainer)
             let (compiled, directory, now) = (explainer.rules, explainer.directory, explainer.now)
 
             // Through pointers, see `CompiledRule.selects`: this loop runs rules × registrations times.
@@ -84,12 +93,19 @@ extension RuleSet {
                                     break
                                 }
                             }
+                            let key = registration.pointee.id.utf8PrefixKey
+                            if claimsAreInOrder, let last = claims.indices.last {
+                                claimsAreInOrder =
+                                    key > lastClaimKey
+                                    || (key == lastClaimKey
+                                        && claims[last].registration.id.utf8.lexicographicallyPrecedes(
+                                            registration.pointee.id.utf8
+                                        ))
+                            }
+                            lastClaimKey = key
+                            if !rule.pointee.isDryRun { countedClaims += 1 }
                             claims.append(
-                                Claim(
-                                    registration: registration.pointee,
-                                    sequence: firstSequence + registrationIndex,
-                                    rule: ruleIndex
-                                )
+                                PlannedAction(ruleIndex: ruleIndex, of: explainer, registration: registration.pointee)
                             )
                             break
                         }
@@ -98,28 +114,16 @@ extension RuleSet {
             }
         }
 
-        /// Returns the plan for everything added: the claimed registrations sorted by ID, with their
-        /// reasons, and the safety limits checked.
-        public func plan() -> Plan {
-            // Sort the few claimed, never the whole listing. The first eight bytes of the ID, as an
-            // integer, settle nearly every comparison without touching the strings; the sequence
-            // number breaks ties between duplicate IDs, so the order is total and deterministic.
-            var order = claims.indices.map { SortKey(idPrefix: claims[$0].idPrefix, claim: $0) }
-            order.sort { left, right in
-                if left.idPrefix != right.idPrefix { return left.idPrefix < right.idPrefix }
-                let (leftID, rightID) = (claims[left.claim].registration.id, claims[right.claim].registration.id)
-                if leftID != rightID { return leftID.utf8.lexicographicallyPrecedes(rightID.utf8) }
-                return claims[left.claim].sequence < claims[right.claim].sequence
+        /// Returns the plan for everything added: the claimed registrations sorted by ID, and the safety
+        /// limits checked. Ends the evaluation.
+        public consuming func plan() -> Plan {
+            var actions = claims
+            claims = []
+            var counted = countedClaims
+            if !claimsAreInOrder {
+                actions = Self.sortedByID(actions)
+                counted = actions.count { !$0.isDryRun }
             }
-            var actions: [PlannedAction] = []
-            actions.reserveCapacity(claims.count)
-            for index in order.map(\.claim) {
-                let registration = claims[index].registration
-                if let previous = actions.last, previous.registration.id == registration.id { continue }
-                actions.append(PlannedAction(ruleIndex: claims[index].rule, of: explainer, registration: registration))
-            }
-
-            let counted = actions.count { !$0.isDryRun }
             return Plan(
                 actions: actions,
                 waitingForGrace: waitingForGrace,
@@ -128,6 +132,43 @@ extension RuleSet {
                 abort: limits.abort(count: counted, listed: listed)
             )
         }
+
+        /// Sorts claims made in listing order by ID, keeping the first claim of each ID. Moves the claims
+        /// instead of copying them when `claims` is the only reference to its storage.
+        private static func sortedByID(_ claims: consuming [PlannedAction]) -> [PlannedAction] {
+            // Sort small keys, never the claims themselves. The first eight bytes of the ID, as an integer,
+            // settle nearly every comparison without touching the strings; the claim's index (its place in
+            // the listing) breaks ties between duplicate IDs, so the order is total and deterministic.
+            var claims = claims
+            var order = claims.indices.map { SortKey(idPrefix: claims[$0].registration.id.utf8PrefixKey, claim: $0) }
+            order.sort { left, right in
+                if left.idPrefix != right.idPrefix { return left.idPrefix < right.idPrefix }
+                let (leftID, rightID) = (claims[left.claim].registration.id, claims[right.claim].registration.id)
+                if leftID != rightID { return leftID.utf8.lexicographicallyPrecedes(rightID.utf8) }
+                return left.claim < right.claim
+            }
+            // Duplicate IDs are now adjacent, their first claim first: keep that one.
+            var kept: [Int] = []
+            kept.reserveCapacity(order.count)
+            for position in order.indices {
+                if position > 0, order[position].idPrefix == order[position - 1].idPrefix,
+                    claims[order[position].claim].registration.id == claims[order[position - 1].claim].registration.id
+                {
+                    continue
+                }
+                kept.append(order[position].claim)
+            }
+            // Move the claims into slots, last first, then out of their slots in order.
+            var slots: [PlannedAction?] = []
+            slots.reserveCapacity(claims.count)
+            while let claim = claims.popLast() { slots.append(claim) }
+            var actions: [PlannedAction] = []
+            actions.reserveCapacity(kept.count)
+            for claim in kept {
+                if let action = slots[slots.count - 1 - claim].take() { actions.append(action) }
+            }
+            return actions
+        }
     }
 }
 
@@ -135,23 +176,6 @@ extension RuleSet {
 private struct SortKey {
     var idPrefix: UInt64
     var claim: Int
-}
-
-/// A rule's claim on a registration.
-private struct Claim: Sendable {
-    var registration: Registration
-    /// The registration's position in the whole listing, to order duplicate IDs.
-    var sequence: Int
-    var rule: Int
-    /// The first eight UTF-8 bytes of the registration ID, big-endian: orders like the ID's bytes.
-    var idPrefix: UInt64
-
-    init(registration: Registration, sequence: Int, rule: Int) {
-        self.registration = registration
-        self.sequence = sequence
-        self.rule = rule
-        self.idPrefix = registration.id.utf8PrefixKey
-    }
 }
 
 extension String {
