@@ -33,6 +33,8 @@ struct CompiledRule: Sendable {
     private let deviceName: [Glob]?
     private let userEmail: [Glob]?
     private let userNotInAccess: Bool?
+    /// The rule's `[rule.exclude]`, copied out of `rule` like the match keys.
+    let exclude: Exclusion
     let hasExclusion: Bool
 
     init(_ rule: Rule, at now: Date) {
@@ -58,6 +60,7 @@ struct CompiledRule: Sendable {
         deviceName = rule.match.deviceName
         userEmail = rule.match.userEmail
         userNotInAccess = rule.match.userNotInAccess
+        exclude = rule.exclude
         hasExclusion = !rule.exclude.isEmpty
     }
 

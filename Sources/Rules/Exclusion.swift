@@ -33,16 +33,22 @@ public struct Exclusion: Sendable, Hashable {
     }
 
     /// Returns true when one of the keys exempts `registration`.
-    func excludes(_ registration: Registration) -> Bool {
-        if !registrationID.isEmpty && registrationID.contains(registration.id) { return true }
-        if !deviceID.isEmpty && deviceID.contains(registration.deviceID) { return true }
-        if deviceName.contains(where: { $0.matches(registration.deviceName) }) { return true }
-        if !userEmail.isEmpty, let email = registration.userEmail,
+    ///
+    /// By pointer, as ``CompiledRule/selects(_:by:version:directory:)``: passing a `Registration` read
+    /// from an array copies it, which retains every string in it.
+    func excludes(_ registration: UnsafePointer<Registration>) -> Bool {
+        if !registrationID.isEmpty && registrationID.contains(registration.pointee.id) { return true }
+        if !deviceID.isEmpty && deviceID.contains(registration.pointee.deviceID) { return true }
+        if !deviceName.isEmpty {
+            let name = registration.pointee.deviceName
+            if deviceName.contains(where: { $0.matches(name) }) { return true }
+        }
+        if !userEmail.isEmpty, let email = registration.pointee.userEmail,
             userEmail.contains(where: { $0.matches(email) })
         {
             return true
         }
-        if !profile.isEmpty, let profileName = registration.profileName, profile.contains(profileName) {
+        if !profile.isEmpty, let profileName = registration.pointee.profileName, profile.contains(profileName) {
             return true
         }
         return false

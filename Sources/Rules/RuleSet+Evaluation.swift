@@ -77,11 +77,11 @@ extension RuleSet {
                             let rule = firstRule + ruleIndex
                             guard CompiledRule.selects(registration, by: rule, version: &version, directory: directory)
                             else { continue }
-                            if rule.pointee.hasExclusion && rule.pointee.rule.exclude.excludes(registration.pointee) {
+                            if rule.pointee.hasExclusion && rule.pointee.exclude.excludes(registration) {
                                 continue
                             }
                             // Checked only once a rule selects: most registrations never get this far.
-                            if hasExclusion && exclude.excludes(registration.pointee) { break }
+                            if hasExclusion && exclude.excludes(registration) { break }
 
                             if let graceCutoff = rule.pointee.graceCutoff {
                                 let name = rule.pointee.rule.name
