@@ -34,6 +34,8 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        // glibc's <malloc.h> (malloc_trim), which the Glibc module leaves out. Nothing is linked.
+        .systemLibrary(name: "CMalloc"),
 
         // The pure rule engine: registrations + now + rules -> plan. No I/O.
         .target(name: "Rules", swiftSettings: strictSettings),
@@ -77,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "ztguardd",
             dependencies: [
-                "Rules", "Cloudflare", "Simulation", "CSystemd",
+                "Rules", "Cloudflare", "Simulation", "CSystemd", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,3 +1,4 @@
+import CMalloc
 import Cloudflare
 import Logging
 import ServiceLifecycle
@@ -56,6 +57,10 @@ struct Scheduler: Service {
                 ).run()
             }
             notifier.notifyStatus(Self.status(of: outcome))
+            // A run frees everything it decoded, but glibc keeps the freed memory for reuse: give it
+            // back before idling for an interval (after a 100,000-registration run, anonymous RSS
+            // while idle went from 23.5 MB to 7-10 MB).
+            malloc_trim(0)
             let schedule = await current.value.configuration.schedule
             let jitterSeconds = Double(schedule.jitter.components.seconds)
             nextRun = started + schedule.interval + .milliseconds(Int64(Double.random(in: 0...max(0, jitterSeconds)) * 1000))
