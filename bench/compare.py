@@ -80,7 +80,7 @@ def log(message):
 
 def build(skip):
     commands = [
-        ["swift", "build", "-c", "release", "--scratch-path", SCRATCH, "--product", product]
+        ["swift", "build", "-c", "release", "--static-swift-stdlib", "--scratch-path", SCRATCH, "--product", product]
         for product in ("ztguardd", "fake-cloudflare")
     ]
     if not skip:

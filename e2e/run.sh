@@ -130,7 +130,7 @@ trap 'fail "interrupted by a signal (make e2e allows 20 minutes in all)"; exit 1
 # Prerequisites
 [[ $(id -u) == 0 ]] || die "e2e needs root (systemd-nspawn, cgroups): run sudo make e2e"
 for binary in "$ZTGUARDD_BIN" "$FAKE_BIN"; do
-    [[ -x $binary ]] || die "missing $binary: build it with swift build -c release --scratch-path $SCRATCH (make e2e does)"
+    [[ -x $binary ]] || die "missing $binary: build it with swift build -c release --static-swift-stdlib --scratch-path $SCRATCH (make e2e does)"
 done
 missing=()
 command -v debootstrap >/dev/null || missing+=(debootstrap)
@@ -177,8 +177,9 @@ install -D -m 0755 "$ZTGUARDD_BIN" "$ROOT$exec_path"
 install -D -m 0644 systemd/ztguardd.service "$ROOT/etc/systemd/system/ztguardd.service"
 install -D -m 0644 systemd/ztguardd@.service "$ROOT/etc/systemd/system/ztguardd@.service"
 install -D -m 0644 systemd/ztguardd.catalog "$ROOT/usr/lib/systemd/catalog/ztguardd.catalog"
-# The Swift runtime is not a Debian package: copy the libraries the binary needs and the
-# container lacks, at the same paths (the binary's RUNPATH points at them).
+# Copy any library the binary needs and the container lacks, at the same paths. (The release
+# binary has the Swift runtime linked in; this catches a binary built without
+# --static-swift-stdlib, whose RUNPATH points at the toolchain's libraries.)
 while read -r library; do
     [[ -e $ROOT$library ]] || cp -L --parents "$library" "$ROOT"
 done < <(ldd "$ZTGUARDD_BIN" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p')
