@@ -155,7 +155,7 @@ private func enforcer(_ server: FakeCloudflareServer, dryRun: Bool = false, stat
 
             // The whole listing in one array, and grace marks that let some grace rules act.
             let reader = try curlClient(server, perPage: 1000)
-            let registrations = try await reader.registrations(RegistrationQuery(for: ruleSet))
+            let registrations = try await reader.registrations(RegistrationQuery(for: ruleSet, at: referenceNow))
             let directory = Directory(accessUsers: try await reader.accessUsers())
             let firstMarks = ruleSet
                 .plan(for: registrations, directory: directory, graceMarks: GraceMarks(), at: referenceNow)
@@ -187,6 +187,65 @@ private func enforcer(_ server: FakeCloudflareServer, dryRun: Bool = false, stat
         #expect(try state.report(runID: outcome.report.runID) == outcome.report)
         #expect(records.events == ["run-started"] + whole.actions.map { _ in "action" } + ["run-finished"])
         #expect(records.all.last?[AuditKey.listed.rawValue] == "\(whole.listed)")
+    }
+
+    @Test(
+        "rules that all need last_seen_older_than list only what was seen before their cutoff, and plan exactly as over the whole listing",
+        arguments: [1.0, 0.99]
+    )
+    func seenBeforePushdown(maxFraction: Double) async throws {
+        let account = makeAccount(count: 6_000, seed: 29)
+        let state = temporaryStateStore()
+        let records = AuditRecords()
+        let (outcome, whole, filter) = try await withFakeAPI(account) { server in
+            let path = try writeConfiguration(apiBase: server.baseURL, maxFraction: maxFraction, rules: seenRules)
+            let configuration = try CommandContext.loadConfiguration(at: path)
+            let ruleSet = configuration.ruleSet
+
+            // The whole listing, unfiltered, and grace marks that let some of the grace rule's picks act.
+            let reader = try curlClient(server, perPage: 1000)
+            var everything = RegistrationQuery(status: ruleSet.statusesNeeded)
+            everything.includePolicy = ruleSet.needsProfiles
+            let registrations = try await reader.registrations(everything)
+            let firstMarks = ruleSet.plan(for: registrations, directory: nil, graceMarks: GraceMarks(), at: referenceNow)
+                .graceMarks.firstSelected
+            let marks = GraceMarks(firstSelected: Dictionary(uniqueKeysWithValues: firstMarks.keys.enumerated().map {
+                ($1, referenceNow - Double($0 % 10) * 86_400)
+            }))
+            try state.save(marks)
+            let whole = ruleSet.plan(for: registrations, directory: nil, graceMarks: marks, at: referenceNow)
+
+            account.resetObservations()
+            let outcome = await Enforcer(
+                configuration: configuration, client: try curlClient(server, perPage: 100), state: state,
+                audit: records.auditLog, wallClock: FixedWallClock(now: referenceNow), forceDryRun: true
+            ).run()
+            return (outcome, whole, ruleSet.seenBeforeFilter(at: referenceNow))
+        }
+        #expect(outcome.status == .succeeded)
+        #expect(whole.abort == nil && !whole.actions.isEmpty && !whole.waitingForGrace.isEmpty)
+        #expect(outcome.report.actions == whole.actions.map { RunReport.Action($0, outcome: .planned) })
+        #expect(outcome.waitingForGrace == whole.waitingForGrace)
+        #expect(try state.graceMarks() == whole.graceMarks)
+
+        let listings = account.requestLog.filter { $0.endpoint == .listRegistrations }
+        let sent = Set(listings.map { $0.query.first { $0.name == "seen_before" }?.value })
+        if maxFraction >= 1 {
+            // 30 days is the shortest span; the filter is the next whole second after its cutoff.
+            let expected = RFC3339.string(from: referenceNow - 30 * 86_400 + 1)
+            #expect(filter.map(RFC3339.string(from:)) == expected)
+            #expect(sent == [expected])
+            #expect(records.all.first?[AuditKey.listingSeenBefore.rawValue] == expected)
+            // Fewer registrations transferred, fewer requests: only the ones seen before the cutoff.
+            #expect(outcome.report.listed < whole.listed / 2)
+            #expect(listings.count == (outcome.report.listed + 99) / 100)
+        } else {
+            // max_fraction's share is of the listed registrations: the listing stays whole.
+            #expect(filter == nil)
+            #expect(sent == [nil])
+            #expect(records.all.first?[AuditKey.listingSeenBefore.rawValue] == nil)
+            #expect(outcome.report.listed == whole.listed)
+        }
     }
 
     @Test("unreadable grace marks fail the run before the listing, and nothing is acted on")
@@ -245,6 +304,33 @@ private let pagedRules = """
     [rule.match]
     status = "revoked"
     revoked_older_than = "30d"
+    """
+
+/// Rules that all look at `last_seen_older_than`, so the listing can be filtered by `seen_before`.
+private let seenRules = """
+    [exclude]
+    device_name = ["warp-connector-*"]
+
+    [[rule]]
+    name = "stale"
+    action = "delete"
+    [rule.match]
+    last_seen_older_than = "90d"
+
+    [[rule]]
+    name = "idle-outdated"
+    action = "revoke"
+    grace = "7d"
+    [rule.match]
+    last_seen_older_than = "30d"
+    client_version_below = "2024.6.415"
+
+    [[rule]]
+    name = "revoked-and-gone"
+    action = "delete"
+    [rule.match]
+    status = "revoked"
+    last_seen_older_than = "45d"
     """
 
 private func temporaryStateStore() -> StateStore {

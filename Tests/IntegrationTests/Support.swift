@@ -120,7 +120,9 @@ private func readToEnd(_ handle: FileHandle) async -> Data {
 }
 
 /// Writes a configuration for the fake API into a fresh directory and returns its path.
-func writeConfiguration(apiBase: String, extra: String = "", batchSize: Int = 50, rules: String) throws -> String {
+func writeConfiguration(
+    apiBase: String, extra: String = "", batchSize: Int = 50, maxFraction: Double = 1.0, rules: String
+) throws -> String {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ztguardd-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let path = directory.appendingPathComponent("ztguardd.toml").path
@@ -133,7 +135,7 @@ func writeConfiguration(apiBase: String, extra: String = "", batchSize: Int = 50
 
         [limits]
         max_actions_per_run = 100000
-        max_fraction = 1.0
+        max_fraction = \(maxFraction)
         batch_size = \(batchSize)
 
         \(rules)

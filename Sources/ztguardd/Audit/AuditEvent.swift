@@ -61,6 +61,7 @@ enum AuditKey: String, CaseIterable, Sendable {
     case error = "error"
     case configPath = "config.path"
     case tokenExpiresOn = "token.expires_on"
+    case listingSeenBefore = "run.listing_seen_before"
 
     /// The journal field: SPEC §6's names; journald accepts only `[A-Z0-9_]`, not starting with `_`.
     var journalField: String {
@@ -87,6 +88,7 @@ enum AuditKey: String, CaseIterable, Sendable {
         case .error: "ZTG_ERROR"
         case .configPath: "ZTG_CONFIG_PATH"
         case .tokenExpiresOn: "ZTG_TOKEN_EXPIRES_ON"
+        case .listingSeenBefore: "ZTG_LISTING_SEEN_BEFORE"
         }
     }
 

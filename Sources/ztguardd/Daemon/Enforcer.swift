@@ -42,7 +42,11 @@ struct Enforcer: Sendable {
         let started = ContinuousClock.now
         var report = RunReport(runID: runID, startedAt: now, dryRun: dryRun, listed: 0, actions: [], aborted: nil)
         var waitingForGrace: [String: Int] = [:]
-        audit.record(.runStarted, "Run started", [.runID: runID, .dryRun: dryRun ? "1" : "0"])
+        let query = RegistrationQuery(for: configuration.ruleSet, at: now)
+        var startFields: [AuditKey: String] = [.runID: runID, .dryRun: dryRun ? "1" : "0"]
+        // Said at the start: with the filter, `listed` counts only what the API sent.
+        startFields[.listingSeenBefore] = query.seenBefore.map(RFC3339.string(from:))
+        audit.record(.runStarted, "Run started", startFields)
 
         func finish(_ status: Status) -> Outcome {
             report.finishedAt = wallClock.now
@@ -83,7 +87,7 @@ struct Enforcer: Sendable {
             var evaluation = ruleSet.evaluation(directory: directory, graceMarks: marks, at: now)
             // Memory holds one page and the registrations the rules select, never the whole fleet. A page
             // that fails throws out of the listing, and the evaluation of a partial listing is dropped unplanned.
-            try await client.forEachRegistrationPage(RegistrationQuery(for: ruleSet)) { page in
+            try await client.forEachRegistrationPage(query) { page in
                 evaluation.add(page.registrations)
             }
             report.listed = evaluation.listed
@@ -180,11 +184,13 @@ extension RuleAction {
 }
 
 extension RegistrationQuery {
-    /// Lists every registration `ruleSet` can select: only the statuses its rules act on, with the
-    /// settings profile when a rule looks at it.
-    init(for ruleSet: RuleSet) {
+    /// Lists every registration `ruleSet` can select at `now`: only the statuses its rules act on,
+    /// with the settings profile when a rule looks at it, and only those seen before the rules'
+    /// cutoff when that provably changes neither the plan nor its limits (``RuleSet/seenBeforeFilter(at:)``).
+    init(for ruleSet: RuleSet, at now: Date) {
         self.init(status: ruleSet.statusesNeeded)
         includePolicy = ruleSet.needsProfiles
+        seenBefore = ruleSet.seenBeforeFilter(at: now)
     }
 }
 
