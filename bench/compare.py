@@ -15,6 +15,8 @@ Measured for each tool, with a fresh fake (same seed, so the same fleet) per run
   peer-sdk       bench/peer.py, cloudflare SDK (acting: revokes)
   curl-floor     bench/curl_pages.sh: every listing page with curl, one process per page, nothing else
   http-floor     bench/fetch_pages.py: every listing page on one keep-alive connection, nothing else
+  curl-same, http-same  the same, for the pages ztguardd itself fetches: the listing filtered by
+                 seen_before (its rule needs last_seen_older_than and max_fraction is 1, see README)
   ztguardd-b100  (diagnostic, not the same job) ztguardd acting with batch_size = 100
 Wall time is measured around the process; CPU (user+sys) and peak RSS come from /usr/bin/time
 (getrusage of the children: the largest single process's peak RSS); API requests from the fake's log.
@@ -71,7 +73,15 @@ action = "revoke"
 last_seen_older_than = "90d"
 """
 
-TOOLS = ["ztguardd-dry", "ztguardd", "peer-sdk", "curl-floor", "http-floor", "ztguardd-b100"]
+TOOLS = ["ztguardd-dry", "ztguardd", "peer-sdk", "curl-floor", "http-floor", "curl-same", "http-same", "ztguardd-b100"]
+
+
+def seen_before_filter():
+    """The seen_before ztguardd sends for the benchmark's rule: the next whole second after now - 90 days.
+    (The fake's registrations are at least a day from that cutoff, so a few seconds' difference in `now`
+    selects the same pages.)"""
+    cutoff = int(time.time()) - 90 * 86_400 + 1
+    return "seen_before=" + datetime.datetime.fromtimestamp(cutoff, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def log(message):
@@ -167,6 +177,10 @@ def tool_command(tool, binaries, workdir, base):
         return ["bash", os.path.join(BENCH, "curl_pages.sh"), base, ACCOUNT], env, None
     if tool == "http-floor":
         return [sys.executable, os.path.join(BENCH, "fetch_pages.py"), base, ACCOUNT], env, None
+    if tool == "curl-same":
+        return ["bash", os.path.join(BENCH, "curl_pages.sh"), base, ACCOUNT, "1000", seen_before_filter()], env, None
+    if tool == "http-same":
+        return [sys.executable, os.path.join(BENCH, "fetch_pages.py"), base, ACCOUNT, "1000", seen_before_filter()], env, None
     raise ValueError(tool)
 
 
@@ -391,7 +405,7 @@ def report(results, machine):
                 ratio = median(z, key) / median(p, key)
                 lines.append(f"- ztguardd / SDK script, {label}: **{ratio:.3f}** (target {target})")
         if dry:
-            for floor in ("curl-floor", "http-floor"):
+            for floor in ("curl-same", "http-same", "curl-floor", "http-floor"):
                 if tools.get(floor):
                     ratio = median(dry, "wall_s") / median(tools[floor], "wall_s")
                     lines.append(f"- dry-run wall / {floor} wall: **{ratio:.2f}** (target ≤ 1.3)")
