@@ -70,12 +70,15 @@ struct CompiledRule: Sendable {
     /// copies it, and copying a `Registration` or `CompiledRule` retains every string and array in it.
     /// Reading through the pointers loads only the fields a check needs.
     ///
-    /// - Parameter version: the registration's parsed client version, shared by the rules so that it is
-    ///   parsed at most once per registration.
+    /// - Parameters:
+    ///   - version: the registration's parsed client version, shared by the rules so that it is parsed
+    ///     at most once per registration.
+    ///   - versions: the versions parsed for earlier registrations.
     static func selects(
         _ registration: UnsafePointer<Registration>,
         by rule: UnsafePointer<CompiledRule>,
         version: inout ParsedVersion,
+        versions: inout VersionCache,
         directory: Directory?
     ) -> Bool {
         if let revokedAt = registration.pointee.revokedAt {
@@ -103,7 +106,7 @@ struct CompiledRule: Sendable {
             guard registration.pointee.hasUser != userMissing else { return false }
         }
         if rule.pointee.needsVersion {
-            let parsed = version.value(of: registration.pointee.clientVersion)
+            let parsed = version.value(of: registration.pointee.clientVersion, versions: &versions)
             if let minimum = rule.pointee.versionBelow {
                 guard let parsed, parsed < minimum else { return false }
             }
@@ -140,14 +143,14 @@ enum ParsedVersion {
     case unparsable
     case parsed(VersionNumber)
 
-    mutating func value(of text: String?) -> VersionNumber? {
+    mutating func value(of text: String?, versions: inout VersionCache) -> VersionNumber? {
         switch self {
         case .parsed(let number):
             return number
         case .unparsable:
             return nil
         case .notParsed:
-            if let text, let number = VersionNumber(parsing: text) {
+            if let text, let number = versions.number(of: text) {
                 self = .parsed(number)
                 return number
             }

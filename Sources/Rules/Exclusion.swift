@@ -34,7 +34,7 @@ public struct Exclusion: Sendable, Hashable {
 
     /// Returns true when one of the keys exempts `registration`.
     ///
-    /// By pointer, as ``CompiledRule/selects(_:by:version:directory:)``: passing a `Registration` read
+    /// By pointer, as ``CompiledRule/selects(_:by:version:versions:directory:)``: passing a `Registration` read
     /// from an array copies it, which retains every string in it.
     func excludes(_ registration: UnsafePointer<Registration>) -> Bool {
         if !registrationID.isEmpty && registrationID.contains(registration.pointee.id) { return true }

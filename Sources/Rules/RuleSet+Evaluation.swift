@@ -64,6 +64,8 @@ extension RuleSet {
             let (exclude, previousMarks, explainer) = (self.exclude, self.previousMarks, self.explainer)
             let (compiled, directory, now) = (explainer.rules, explainer.directory, explainer.now)
 
+            var versions = VersionCache()
+
             // Through pointers, see `CompiledRule.selects`: this loop runs rules × registrations times.
             registrations.withUnsafeBufferPointer { registrationBuffer in
                 compiled.withUnsafeBufferPointer { ruleBuffer in
@@ -75,7 +77,14 @@ extension RuleSet {
                         var version = ParsedVersion.notParsed
                         for ruleIndex in 0..<ruleBuffer.count {
                             let rule = firstRule + ruleIndex
-                            guard CompiledRule.selects(registration, by: rule, version: &version, directory: directory)
+                            guard
+                                CompiledRule.selects(
+                                    registration,
+                                    by: rule,
+                                    version: &version,
+                                    versions: &versions,
+                                    directory: directory
+                                )
                             else { continue }
                             if rule.pointee.hasExclusion && rule.pointee.exclude.excludes(registration) {
                                 continue
