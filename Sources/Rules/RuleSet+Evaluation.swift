@@ -190,12 +190,16 @@ private struct SortKey {
 extension String {
     /// The first eight UTF-8 bytes as a big-endian integer, zero-padded.
     fileprivate var utf8PrefixKey: UInt64 {
+        if let key = utf8.withContiguousStorageIfAvailable({ $0.prefixKey }) { return key }
+        return Array(utf8.prefix(8)).withUnsafeBufferPointer { $0.prefixKey }
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// The first eight bytes as a big-endian integer, zero-padded.
+    fileprivate var prefixKey: UInt64 {
         var key: UInt64 = 0
-        var count = 0
-        for byte in utf8.prefix(8) {
-            key = key << 8 | UInt64(byte)
-            count += 1
-        }
-        return count == 8 ? key : key << (8 * UInt64(8 - count))
+        for index in 0..<Swift.min(8, count) { key = key << 8 | UInt64(self[index]) }
+        return count >= 8 ? key : key << (8 * UInt64(8 - count))
     }
 }
