@@ -21,29 +21,35 @@ enum FileContents {
     }
 
     /// Replaces the file at `path` with `bytes` so that a crash at any instant leaves either the old
-    /// or the new contents, never a mix: write a temporary file, fsync it, rename it over the old
-    /// one, then fsync the directory so the rename itself is durable.
+    /// or the new contents, never a mix; see ``writeAtomically(to:mode:contents:)``.
     ///
     /// - Throws: ``FileError`` naming the step and the path.
-    static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o640) throws(FileError) {
+    static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o640) throws {
+        try writeAtomically(to: path, mode: mode) { file in try file.write(bytes) }
+    }
+
+    /// Replaces the file at `path` with what `contents` writes, so that a crash at any instant leaves
+    /// either the old or the new contents, never a mix: write a temporary file, fsync it, rename it
+    /// over the old one, then fsync the directory so the rename itself is durable.
+    ///
+    /// `contents` writes through a bounded buffer, so a large file never has to sit whole in memory.
+    /// If it throws, the temporary file is removed and the old file is left as it was.
+    ///
+    /// - Throws: ``FileError`` naming the step and the path, or what `contents` threw.
+    static func writeAtomically(
+        to path: String, mode: mode_t = 0o640, contents: (inout BufferedFileWriter) throws -> Void
+    ) throws {
         let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        // `StateStore.reports()` reads only `*.json`, so a temporary file left by a crash is never taken for a report.
         let temporary = "\(path).tmp.\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw FileError(operation: "create", path: temporary) }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let error = FileError(operation: "write", path: temporary)
-                close(descriptor)
-                unlink(temporary)
-                throw error
-            }
-            written += count
-        }
-        guard fsync(descriptor) == 0 else {
-            let error = FileError(operation: "fsync", path: temporary)
+        do {
+            var file = BufferedFileWriter(descriptor: descriptor, path: temporary)
+            try contents(&file)
+            try file.flush()
+            guard fsync(descriptor) == 0 else { throw FileError(operation: "fsync", path: temporary) }
+        } catch {
             close(descriptor)
             unlink(temporary)
             throw error
@@ -84,6 +90,54 @@ enum FileContents {
             if name != ".", name != ".." { names.append(name) }
         }
         return names
+    }
+}
+
+/// Writes to an open file through a buffer of at most `capacity` bytes, retrying short writes.
+/// Only ``FileContents/writeAtomically(to:mode:contents:)`` makes one; it owns the descriptor.
+struct BufferedFileWriter {
+    static let capacity = 64 * 1024
+
+    private let descriptor: Int32
+    private let path: String
+    private var buffer: [UInt8] = []
+
+    fileprivate init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+        buffer.reserveCapacity(Self.capacity)
+    }
+
+    /// Appends `bytes` to the file.
+    ///
+    /// - Throws: ``FileError`` if the system refused a write.
+    mutating func write(_ bytes: some Collection<UInt8>) throws(FileError) {
+        if buffer.count + bytes.count > Self.capacity { try flush() }
+        if bytes.count > Self.capacity {
+            // Too big to buffer: write it as it is rather than copy it through in pieces.
+            try Self.writeAll(Array(bytes), to: descriptor, path: path)
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
+    }
+
+    /// Writes out whatever the buffer holds.
+    fileprivate mutating func flush() throws(FileError) {
+        guard !buffer.isEmpty else { return }
+        try Self.writeAll(buffer, to: descriptor, path: path)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(FileError) {
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, $0.count - written) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileError(operation: "write", path: path)
+            }
+            written += count
+        }
     }
 }
 
