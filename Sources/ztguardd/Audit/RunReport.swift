@@ -151,9 +151,17 @@ struct RunReport: Codable, Sendable, Equatable {
 
     /// The report as pretty JSON bytes, keys in a stable order.
     func jsonBytes() throws -> [UInt8] {
+        Array(try Self.jsonEncoder().encode(self))
+    }
+
+    /// The encoder of reports and of their actions: both must format alike for
+    /// ``writeJSON(to:)`` to write the same bytes as ``jsonBytes()``.
+    static func jsonEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
-        return Array(try encoder.encode(self))
+        // Without `.sortedKeys` the encoder writes an object's keys in its dictionary's hash order,
+        // which differs from one encoding to the next even within one process.
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return encoder
     }
 }
 

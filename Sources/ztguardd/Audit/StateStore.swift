@@ -12,10 +12,14 @@ struct StateStore: Sendable {
     private var runsDirectory: String { directory + "/runs" }
     private var gracePath: String { directory + "/grace.json" }
 
-    /// Writes `report` as `runs/RUN_ID.json`.
+    /// Writes `report` as `runs/RUN_ID.json`, the bytes of `plan --format json`.
     func save(_ report: RunReport) throws {
         try FileContents.makeDirectory(runsDirectory)
-        try FileContents.writeAtomically(try report.jsonBytes() + [0x0A], to: "\(runsDirectory)/\(report.runID).json")
+        // Streamed, one action at a time: the report of a large run is the biggest thing the daemon writes.
+        try FileContents.writeAtomically(to: "\(runsDirectory)/\(report.runID).json") { file in
+            try report.writeJSON { try file.write($0) }
+            try file.write(CollectionOfOne(0x0A))
+        }
     }
 
     /// The report of run `runID`, or nil if there is none.

@@ -1,0 +1,45 @@
+import FoundationEssentials
+
+extension RunReport {
+    /// Writes the bytes of ``jsonBytes()`` to `write` in pieces: the report without its actions,
+    /// with the actions encoded one at a time into the gap.
+    ///
+    /// Encoding a whole report builds the encoder's value tree and one growing byte array for every
+    /// action at once; for a run with thousands of actions that was the largest allocation of the run.
+    /// Here at most one action is encoded at a time.
+    ///
+    /// - Throws: What the encoder or `write` threw.
+    func writeJSON(to write: (ArraySlice<UInt8>) throws -> Void) throws {
+        let encoder = Self.jsonEncoder()
+        var frame = self
+        frame.actions = []
+        let outline = Array(try encoder.encode(frame))
+        // Pretty output puts each top-level key on its own line after two spaces; a string value
+        // cannot hold a raw newline, so this marks the one "actions" key of the top-level object.
+        let key = Array("\n  \"actions\" : [".utf8)
+        guard !actions.isEmpty else { return try write(outline[...]) }
+        guard let open = outline.firstRange(of: key)?.upperBound,
+            let close = outline[open...].firstIndex(of: UInt8(ascii: "]"))
+        else {
+            // A layout this code does not know: encode the report whole, as before.
+            return try write(try jsonBytes()[...])
+        }
+        try write(outline[..<open])
+        // The encoder indents an action as a top-level object; inside "actions" it sits two levels deeper.
+        let indent = [UInt8](repeating: UInt8(ascii: " "), count: 4)
+        var piece: [UInt8] = []
+        for (index, action) in actions.enumerated() {
+            piece.removeAll(keepingCapacity: true)
+            if index > 0 { piece.append(UInt8(ascii: ",")) }
+            piece.append(0x0A)
+            piece.append(contentsOf: indent)
+            for byte in try encoder.encode(action) {
+                piece.append(byte)
+                if byte == 0x0A { piece.append(contentsOf: indent) }
+            }
+            try write(piece[...])
+        }
+        try write(Array("\n  ]".utf8)[...])
+        try write(outline[(close + 1)...])
+    }
+}

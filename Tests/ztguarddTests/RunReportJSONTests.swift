@@ -1,0 +1,68 @@
+import Foundation
+import Rules
+import Testing
+
+@testable import ztguardd
+
+/// A report with `count` actions whose fields vary: missing optionals, an error, characters JSON escapes.
+private func makeReport(actions count: Int, aborted: RunReport.Abort? = nil, finished: Bool = true) -> RunReport {
+    let started = Date(timeIntervalSince1970: 1_795_435_200)
+    let names = ["laptop", "Zoë's \"MacBook\"", "build/agent\\01", "line\nbreak\ttab", "🛡️ kiosk", "\u{01}\u{1F}\u{7F}"]
+    let actions = (0..<count).map { index in
+        let registration = Registration(
+            id: "reg-\(index)", deviceID: "dev-\(index)", deviceName: names[index % names.count],
+            clientVersion: index % 3 == 0 ? nil : "2025.\(index % 12).\(index)",
+            lastSeenAt: index % 5 == 0 ? nil : started - Double(index) * 3_600,
+            userEmail: index % 4 == 0 ? nil : "user\(index)@example.com")
+        let planned = PlannedAction(
+            rule: index % 2 == 0 ? "unseen-90-days" : "old/client", action: index % 7 == 0 ? .delete : .revoke,
+            registration: registration, reason: "last seen \(90 + index % 40) days ago (limit 90 days)")
+        var action = RunReport.Action(planned, outcome: index % 11 == 0 ? .failed : .done)
+        if action.outcome == .failed { action.error = "HTTP 500: \"internal\" error" }
+        return action
+    }
+    var report = RunReport(
+        runID: "4e1c0a52-0c3b-4f7e-9d51-\(String(count, radix: 16))", startedAt: started, dryRun: false, listed: count * 12,
+        actions: actions, aborted: aborted)
+    if finished {
+        report.finishedAt = started + 42
+        report.apiRequests = count / 50 + 3
+        report.durationMS = 42_000
+    }
+    return report
+}
+
+private func makeStateDirectory() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("ztg-report-\(UUID().uuidString)").path
+}
+
+@Suite struct RunReportJSONTests {
+    @Test("the streamed report has the bytes of jsonBytes()", arguments: [
+        (actions: 0, aborted: false, finished: false), (actions: 0, aborted: true, finished: true),
+        (actions: 1, aborted: false, finished: true), (actions: 3, aborted: true, finished: false),
+        (actions: 2_000, aborted: false, finished: true),
+    ])
+    func streamedBytes(actions: Int, aborted: Bool, finished: Bool) throws {
+        let report = makeReport(
+            actions: actions, aborted: aborted ? RunReport.Abort(limit: "max_actions_per_run", detail: "3 > 2") : nil,
+            finished: finished)
+        var streamed: [UInt8] = []
+        try report.writeJSON { streamed.append(contentsOf: $0) }
+        #expect(streamed == (try report.jsonBytes()))
+    }
+
+    @Test("a report with many actions is saved and read back equal, and the file is jsonBytes() and a newline")
+    func roundTrip() throws {
+        let report = makeReport(actions: 8_135, aborted: nil)
+        let state = StateStore(directory: makeStateDirectory())
+        defer { try? FileManager.default.removeItem(atPath: state.directory) }
+
+        try state.save(report)
+
+        #expect(try state.report(runID: report.runID) == report)
+        #expect(state.reports() == [report])
+        let saved = try #require(FileContents.read(state.directory + "/runs/\(report.runID).json"))
+        #expect(saved == (try report.jsonBytes()) + [0x0A])
+        #expect(FileContents.names(inDirectory: state.directory + "/runs") == ["\(report.runID).json"])
+    }
+}
