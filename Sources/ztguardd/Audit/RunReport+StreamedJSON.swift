@@ -33,10 +33,15 @@ extension RunReport {
             if index > 0 { piece.append(UInt8(ascii: ",")) }
             piece.append(0x0A)
             piece.append(contentsOf: indent)
-            for byte in try encoder.encode(action) {
-                piece.append(byte)
-                if byte == 0x0A { piece.append(contentsOf: indent) }
+            // An array, not `Data`: stepping through `Data` a byte at a time cost more than encoding.
+            let encoded = Array(try encoder.encode(action))
+            var start = encoded.startIndex
+            while let newline = encoded[start...].firstIndex(of: 0x0A) {
+                piece.append(contentsOf: encoded[start...newline])
+                piece.append(contentsOf: indent)
+                start = newline + 1
             }
+            piece.append(contentsOf: encoded[start...])
             try write(piece[...])
         }
         try write(Array("\n  ]".utf8)[...])
