@@ -45,7 +45,14 @@ struct JSONLinesLogHandler: LogHandler {
         line.append(UInt8(ascii: "\""))
         let bytes = text.utf8
         // Bytes of multi-byte characters are all 0x80 or above, so a byte test cannot split a character.
-        if !bytes.contains(where: needsEscape) {
+        // Scanning a span is several times faster than `bytes.contains(where:)`, and most values pass.
+        let span = bytes.span
+        var isPlain = true
+        for index in span.indices where needsEscape(span[index]) {
+            isPlain = false
+            break
+        }
+        if isPlain {
             line.append(contentsOf: bytes)
         } else {
             for byte in bytes {
