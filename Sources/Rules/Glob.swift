@@ -172,28 +172,30 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
 
     private func matches(bytes text: UnsafeBufferPointer<UInt8>) -> Bool {
         let folds = isCaseInsensitive
-        switch program {
+        // `program`'s arrays are read in place: binding them out of an enum payload retained them.
+        switch program.shape {
         case .everything:
             return true
-        case .exact(let literal):
-            return text.count == literal.count && text.hasLiteral(literal, at: 0, folding: folds)
-        case .prefix(let literal):
-            return text.count >= literal.count && text.hasLiteral(literal, at: 0, folding: folds)
-        case .suffix(let literal):
-            return text.count >= literal.count
-                && text.hasLiteral(literal, at: text.count - literal.count, folding: folds)
-        case .prefixAndSuffix(let prefix, let suffix):
-            return text.count >= prefix.count + suffix.count
-                && text.hasLiteral(prefix, at: 0, folding: folds)
-                && text.hasLiteral(suffix, at: text.count - suffix.count, folding: folds)
-        case .infix(let literal):
-            guard text.count >= literal.count else { return false }
-            for start in 0...(text.count - literal.count) where text.hasLiteral(literal, at: start, folding: folds) {
+        case .exact:
+            return text.count == program.head.count && text.hasLiteral(program.head, at: 0, folding: folds)
+        case .prefix:
+            return text.count >= program.head.count && text.hasLiteral(program.head, at: 0, folding: folds)
+        case .suffix:
+            return text.count >= program.tail.count
+                && text.hasLiteral(program.tail, at: text.count - program.tail.count, folding: folds)
+        case .prefixAndSuffix:
+            return text.count >= program.head.count + program.tail.count
+                && text.hasLiteral(program.head, at: 0, folding: folds)
+                && text.hasLiteral(program.tail, at: text.count - program.tail.count, folding: folds)
+        case .infix:
+            guard text.count >= program.head.count else { return false }
+            for start in 0...(text.count - program.head.count)
+            where text.hasLiteral(program.head, at: start, folding: folds) {
                 return true
             }
             return false
-        case .general(let tokens):
-            return Self.matches(text, tokens, folding: folds)
+        case .general:
+            return Self.matches(text, program.tokens, folding: folds)
         }
     }
 
@@ -242,14 +244,31 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A compiled pattern, using the cheapest test its shape allows.
-private enum Program: Sendable {
-    case everything
-    case exact([UInt8])
-    case prefix([UInt8])
-    case suffix([UInt8])
-    case prefixAndSuffix([UInt8], [UInt8])
-    case infix([UInt8])
-    case general([Glob.Token])
+private struct Program: Sendable {
+    enum Shape: Sendable {
+        case everything
+        case exact
+        case prefix
+        case suffix
+        case prefixAndSuffix
+        case infix
+        case general
+    }
+
+    let shape: Shape
+    /// The literal of `exact`, `prefix` and `infix`; the prefix of `prefixAndSuffix`.
+    let head: [UInt8]
+    /// The literal of `suffix`; the suffix of `prefixAndSuffix`.
+    let tail: [UInt8]
+    /// The tokens of `general`.
+    let tokens: [Glob.Token]
+
+    private init(_ shape: Shape, head: [UInt8] = [], tail: [UInt8] = [], tokens: [Glob.Token] = []) {
+        self.shape = shape
+        self.head = head
+        self.tail = tail
+        self.tokens = tokens
+    }
 
     init(_ tokens: [Glob.Token]) {
         // Split on `*`: when every piece is plain bytes and there are at most two pieces (or one
@@ -261,23 +280,23 @@ private enum Program: Sendable {
             } else if let byte = token.literal {
                 pieces[pieces.count - 1].append(byte)
             } else {
-                self = .general(tokens)
+                self.init(.general, tokens: tokens)
                 return
             }
         }
         switch pieces.count {
-        case 1: self = .exact(pieces[0])
+        case 1: self.init(.exact, head: pieces[0])
         case 2:
             switch (pieces[0].isEmpty, pieces[1].isEmpty) {
-            case (true, true): self = .everything
-            case (false, true): self = .prefix(pieces[0])
-            case (true, false): self = .suffix(pieces[1])
-            case (false, false): self = .prefixAndSuffix(pieces[0], pieces[1])
+            case (true, true): self.init(.everything)
+            case (false, true): self.init(.prefix, head: pieces[0])
+            case (true, false): self.init(.suffix, tail: pieces[1])
+            case (false, false): self.init(.prefixAndSuffix, head: pieces[0], tail: pieces[1])
             }
         case 3 where pieces[0].isEmpty && pieces[2].isEmpty:
-            self = .infix(pieces[1])
+            self.init(.infix, head: pieces[1])
         default:
-            self = .general(tokens)
+            self.init(.general, tokens: tokens)
         }
     }
 }
