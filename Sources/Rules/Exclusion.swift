@@ -32,23 +32,32 @@ public struct Exclusion: Sendable, Hashable {
         registrationID.isEmpty && deviceID.isEmpty && deviceName.isEmpty && userEmail.isEmpty && profile.isEmpty
     }
 
-    /// Returns true when one of the keys exempts `registration`.
+    /// Returns true when one of `exclusion`'s keys exempts `registration`.
     ///
-    /// By pointer, as ``CompiledRule/selects(_:by:version:versions:directory:)``: passing a `Registration` read
-    /// from an array copies it, which retains every string in it.
-    func excludes(_ registration: UnsafePointer<Registration>) -> Bool {
-        if !registrationID.isEmpty && registrationID.contains(registration.pointee.id) { return true }
-        if !deviceID.isEmpty && deviceID.contains(registration.pointee.deviceID) { return true }
-        if !deviceName.isEmpty {
-            let name = registration.pointee.deviceName
-            if deviceName.contains(where: { $0.matches(name) }) { return true }
-        }
-        if !userEmail.isEmpty, let email = registration.pointee.userEmail,
-            userEmail.contains(where: { $0.matches(email) })
+    /// Static and by pointer, as ``CompiledRule/selects(_:by:version:versions:directory:)``: passing a
+    /// `Registration` read from an array copies it, and calling a method on an `Exclusion` read through a
+    /// pointer copies the exclusion, each retaining every string, set and array in it.
+    static func excludes(_ registration: UnsafePointer<Registration>, by exclusion: UnsafePointer<Exclusion>) -> Bool {
+        if !exclusion.pointee.registrationID.isEmpty,
+            exclusion.pointee.registrationID.contains(registration.pointee.id)
         {
             return true
         }
-        if !profile.isEmpty, let profileName = registration.pointee.profileName, profile.contains(profileName) {
+        if !exclusion.pointee.deviceID.isEmpty, exclusion.pointee.deviceID.contains(registration.pointee.deviceID) {
+            return true
+        }
+        if !exclusion.pointee.deviceName.isEmpty {
+            let name = registration.pointee.deviceName
+            if exclusion.pointee.deviceName.contains(where: { $0.matches(name) }) { return true }
+        }
+        if !exclusion.pointee.userEmail.isEmpty, let email = registration.pointee.userEmail,
+            exclusion.pointee.userEmail.contains(where: { $0.matches(email) })
+        {
+            return true
+        }
+        if !exclusion.pointee.profile.isEmpty, let profileName = registration.pointee.profileName,
+            exclusion.pointee.profile.contains(profileName)
+        {
             return true
         }
         return false

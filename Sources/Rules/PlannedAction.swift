@@ -38,14 +38,16 @@ public struct PlannedAction: Sendable, Hashable {
         self.isDryRun = isDryRun
     }
 
-    /// Creates the action of the evaluation's rule `ruleIndex`, whose reason `explainer` renders on read.
-    init(ruleIndex: Int, of explainer: Explainer, registration: Registration) {
-        let rule = explainer.rules[ruleIndex]
-        self.rule = rule.name
-        self.action = rule.action
+    /// Creates the action of `explainer`'s rule `ruleIndex`, whose reason `explainer` renders on read.
+    ///
+    /// By pointer, as ``CompiledRule/selects(_:by:version:versions:directory:)``: reading the rule out of
+    /// the array would copy it.
+    init(rule: UnsafePointer<CompiledRule>, ruleIndex: Int, of explainer: Explainer, registration: Registration) {
+        self.rule = rule.pointee.name
+        self.action = rule.pointee.action
         self.registration = registration
         self.storedReason = .rule(ruleIndex, explainer)
-        self.isDryRun = rule.isDryRun
+        self.isDryRun = rule.pointee.isDryRun
     }
 
     /// Actions are equal when their rule, action, registration, reason text and `dry_run` are, however

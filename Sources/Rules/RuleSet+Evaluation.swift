@@ -51,13 +51,15 @@ extension RuleSet {
             listed += registrations.count
             // Copy the pieces the loop mutates out of `self`, so the closures below capture no `inout self`.
             var claims = self.claims
-            var (claimsAreInOrder, lastClaimKey, countedClaims) = (self.claimsAreInOrder, self.lastClaimKey, self.countedClaims)
+            var (claimsAreInOrder, lastClaimKey) = (self.claimsAreInOrder, self.lastClaimKey)
+            var countedClaims = self.countedClaims
             var marks = self.marks
             var waitingForGrace = self.waitingForGrace
             self.claims = []
             defer {
                 self.claims = claims
-                (self.claimsAreInOrder, self.lastClaimKey, self.countedClaims) = (claimsAreInOrder, lastClaimKey, countedClaims)
+                (self.claimsAreInOrder, self.lastClaimKey) = (claimsAreInOrder, lastClaimKey)
+                self.countedClaims = countedClaims
                 self.marks = marks
                 self.waitingForGrace = waitingForGrace
             }
@@ -67,56 +69,66 @@ extension RuleSet {
             var versions = VersionCache()
 
             // Through pointers, see `CompiledRule.selects`: this loop runs rules × registrations times.
-            registrations.withUnsafeBufferPointer { registrationBuffer in
-                compiled.withUnsafeBufferPointer { ruleBuffer in
-                    guard let firstRegistration = registrationBuffer.baseAddress,
-                        let firstRule = ruleBuffer.baseAddress
-                    else { return }
-                    for registrationIndex in 0..<registrationBuffer.count {
-                        let registration = firstRegistration + registrationIndex
-                        var version = ParsedVersion.notParsed
-                        for ruleIndex in 0..<ruleBuffer.count {
-                            let rule = firstRule + ruleIndex
-                            guard
-                                CompiledRule.selects(
-                                    registration,
-                                    by: rule,
-                                    version: &version,
-                                    versions: &versions,
-                                    directory: directory
-                                )
-                            else { continue }
-                            if rule.pointee.hasExclusion && rule.pointee.exclude.excludes(registration) {
-                                continue
-                            }
-                            // Checked only once a rule selects: most registrations never get this far.
-                            if hasExclusion && exclude.excludes(registration) { break }
-
-                            if let graceCutoff = rule.pointee.graceCutoff {
-                                let name = rule.pointee.rule.name
-                                let key = GraceMarks.Key(rule: name, registrationID: registration.pointee.id)
-                                let firstSelected = previousMarks.firstSelected[key] ?? now
-                                marks[key] = firstSelected
-                                guard firstSelected <= graceCutoff else {
-                                    waitingForGrace[name, default: 0] += 1
-                                    break
+            withUnsafePointer(to: exclude) { exclusion in
+                registrations.withUnsafeBufferPointer { registrationBuffer in
+                    compiled.withUnsafeBufferPointer { ruleBuffer in
+                        guard let firstRegistration = registrationBuffer.baseAddress,
+                            let firstRule = ruleBuffer.baseAddress
+                        else { return }
+                        for registrationIndex in 0..<registrationBuffer.count {
+                            let registration = firstRegistration + registrationIndex
+                            var version = ParsedVersion.notParsed
+                            for ruleIndex in 0..<ruleBuffer.count {
+                                let rule = firstRule + ruleIndex
+                                guard
+                                    CompiledRule.selects(
+                                        registration,
+                                        by: rule,
+                                        version: &version,
+                                        versions: &versions,
+                                        directory: directory
+                                    )
+                                else { continue }
+                                if rule.pointee.hasExclusion,
+                                    let ruleExclusion = rule.pointer(to: \.exclude),
+                                    Exclusion.excludes(registration, by: ruleExclusion)
+                                {
+                                    continue
                                 }
+                                // Checked only once a rule selects: most registrations never get this far.
+                                if hasExclusion && Exclusion.excludes(registration, by: exclusion) { break }
+
+                                if let graceCutoff = rule.pointee.graceCutoff {
+                                    let name = rule.pointee.rule.name
+                                    let key = GraceMarks.Key(rule: name, registrationID: registration.pointee.id)
+                                    let firstSelected = previousMarks.firstSelected[key] ?? now
+                                    marks[key] = firstSelected
+                                    guard firstSelected <= graceCutoff else {
+                                        waitingForGrace[name, default: 0] += 1
+                                        break
+                                    }
+                                }
+                                let key = registration.pointee.id.utf8PrefixKey
+                                if claimsAreInOrder, let last = claims.indices.last {
+                                    claimsAreInOrder =
+                                        key > lastClaimKey
+                                        || (key == lastClaimKey
+                                            && claims[last].registration.id.utf8.lexicographicallyPrecedes(
+                                                registration.pointee.id.utf8
+                                            ))
+                                }
+                                lastClaimKey = key
+                                if !rule.pointee.isDryRun { countedClaims += 1 }
+                                claims.append(
+                                    PlannedAction(
+                                        rule: rule,
+                                        ruleIndex: ruleIndex,
+                                        of: explainer,
+                                        registration: registration.pointee
+                                    )
+                                )
+                                break
                             }
-                            let key = registration.pointee.id.utf8PrefixKey
-                            if claimsAreInOrder, let last = claims.indices.last {
-                                claimsAreInOrder =
-                                    key > lastClaimKey
-                                    || (key == lastClaimKey
-                                        && claims[last].registration.id.utf8.lexicographicallyPrecedes(
-                                            registration.pointee.id.utf8
-                                        ))
-                            }
-                            lastClaimKey = key
-                            if !rule.pointee.isDryRun { countedClaims += 1 }
-                            claims.append(
-                                PlannedAction(ruleIndex: ruleIndex, of: explainer, registration: registration.pointee)
-                            )
-                            break
                         }
                     }
                 }
