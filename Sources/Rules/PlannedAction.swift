@@ -1,17 +1,20 @@
 /// One action the plan selected: a rule, what it does, the registration and why.
 public struct PlannedAction: Sendable, Hashable {
-    /// The name of the rule that selected the registration.
-    public var rule: String
-    /// What to do to the registration.
-    public var action: RuleAction
+    // Stored largest first, so that the one-byte fields share the padding at the end: a plan holds one
+    // action per selected registration.
+
     /// The registration, as listed.
     public var registration: Registration {
         // A reason rendered on read must keep describing the registration the rule selected.
         willSet { freezeReason() }
     }
+    /// The name of the rule that selected the registration.
+    public var rule: String
+    private var storedReason: Reason
+    /// What to do to the registration.
+    public var action: RuleAction
     /// The rule's own `dry_run`.
     public var isDryRun: Bool
-    private var storedReason: Reason
 
     /// Why the rule selected it: one clause per match key, joined by "; "
     /// ("last seen 114 days ago (limit 90 days)").
