@@ -106,12 +106,13 @@ struct CompiledRule: Sendable {
             guard registration.pointee.hasUser != userMissing else { return false }
         }
         if rule.pointee.needsVersion {
-            let parsed = version.value(of: registration.pointee.clientVersion, versions: &versions)
+            let slot = version.slot(of: registration.pointee.clientVersion, versions: &versions)
             if let minimum = rule.pointee.versionBelow {
-                guard let parsed, parsed < minimum else { return false }
+                guard let slot, versions.isVersion(inSlot: slot, below: minimum) else { return false }
             }
             if let versionUnknown = rule.pointee.versionUnknown {
-                guard (parsed == nil) == versionUnknown else { return false }
+                let isKnown = slot.map { versions.isVersion(inSlot: $0) } ?? false
+                guard isKnown != versionUnknown else { return false }
             }
         }
         if let globs = rule.pointee.deviceName {
@@ -137,25 +138,29 @@ struct CompiledRule: Sendable {
     }
 }
 
-/// A registration's client version, parsed on first use by the first rule that needs it.
+/// Where a registration's client version is in the ``VersionCache``, looked up on first use by the first
+/// rule that needs it. Valid while the evaluation is at that registration: the next lookup may reuse the
+/// slot.
 enum ParsedVersion {
     case notParsed
-    case unparsable
-    case parsed(VersionNumber)
+    /// No `client_version` at all.
+    case missing
+    case inSlot(Int)
 
-    mutating func value(of text: String?, versions: inout VersionCache) -> VersionNumber? {
+    mutating func slot(of text: String?, versions: inout VersionCache) -> Int? {
         switch self {
-        case .parsed(let number):
-            return number
-        case .unparsable:
+        case .inSlot(let slot):
+            return slot
+        case .missing:
             return nil
         case .notParsed:
-            if let text, let number = versions.number(of: text) {
-                self = .parsed(number)
-                return number
+            guard let text else {
+                self = .missing
+                return nil
             }
-            self = .unparsable
-            return nil
+            let slot = versions.slot(of: text)
+            self = .inSlot(slot)
+            return slot
         }
     }
 }
