@@ -149,7 +149,7 @@ struct RunReport: Codable, Sendable, Equatable {
     var doneCount: Int { actions.lazy.filter { $0.outcome == .done }.count }
     var failedCount: Int { actions.lazy.filter { $0.outcome == .failed }.count }
 
-    /// The report as pretty JSON bytes, keys in a stable order.
+    /// The report as pretty JSON bytes, keys sorted, so equal reports give equal bytes.
     func jsonBytes() throws -> [UInt8] {
         Array(try Self.jsonEncoder().encode(self))
     }
