@@ -153,24 +153,11 @@ private func enforcer(_ server: FakeCloudflareServer, dryRun: Bool = false, stat
             let configuration = try CommandContext.loadConfiguration(at: path)
             let ruleSet = configuration.ruleSet
 
-            // The whole listing in one array, and grace marks that let some grace rules act.
-            let reader = try curlClient(server, perPage: 1000)
-            let registrations = try await reader.registrations(RegistrationQuery(for: ruleSet, at: referenceNow))
-            let directory = Directory(accessUsers: try await reader.accessUsers())
-            let firstMarks = ruleSet
-                .plan(for: registrations, directory: directory, graceMarks: GraceMarks(), at: referenceNow)
-                .graceMarks.firstSelected
-            let marks = GraceMarks(firstSelected: Dictionary(uniqueKeysWithValues: firstMarks.keys.enumerated().map {
-                ($1, referenceNow - Double($0 % 10) * 86_400)
-            }))
-            try state.save(marks)
-            let whole = ruleSet.plan(for: registrations, directory: directory, graceMarks: marks, at: referenceNow)
-
+            let whole = try await wholeListingPlan(
+                server, ruleSet: ruleSet, query: RegistrationQuery(for: ruleSet, at: referenceNow), state: state
+            )
             account.resetObservations()
-            let outcome = await Enforcer(
-                configuration: configuration, client: try curlClient(server, perPage: 100), state: state,
-                audit: records.auditLog, wallClock: FixedWallClock(now: referenceNow), forceDryRun: true
-            ).run()
+            let outcome = try await dryRun(configuration, server: server, state: state, records: records)
             return (outcome, whole)
         }
         #expect(outcome.status == .succeeded)
@@ -202,24 +189,12 @@ private func enforcer(_ server: FakeCloudflareServer, dryRun: Bool = false, stat
             let configuration = try CommandContext.loadConfiguration(at: path)
             let ruleSet = configuration.ruleSet
 
-            // The whole listing, unfiltered, and grace marks that let some of the grace rule's picks act.
-            let reader = try curlClient(server, perPage: 1000)
+            // The whole listing, unfiltered: the statuses the rules need and nothing else.
             var everything = RegistrationQuery(status: ruleSet.statusesNeeded)
             everything.includePolicy = ruleSet.needsProfiles
-            let registrations = try await reader.registrations(everything)
-            let firstMarks = ruleSet.plan(for: registrations, directory: nil, graceMarks: GraceMarks(), at: referenceNow)
-                .graceMarks.firstSelected
-            let marks = GraceMarks(firstSelected: Dictionary(uniqueKeysWithValues: firstMarks.keys.enumerated().map {
-                ($1, referenceNow - Double($0 % 10) * 86_400)
-            }))
-            try state.save(marks)
-            let whole = ruleSet.plan(for: registrations, directory: nil, graceMarks: marks, at: referenceNow)
-
+            let whole = try await wholeListingPlan(server, ruleSet: ruleSet, query: everything, state: state)
             account.resetObservations()
-            let outcome = await Enforcer(
-                configuration: configuration, client: try curlClient(server, perPage: 100), state: state,
-                audit: records.auditLog, wallClock: FixedWallClock(now: referenceNow), forceDryRun: true
-            ).run()
+            let outcome = try await dryRun(configuration, server: server, state: state, records: records)
             return (outcome, whole, ruleSet.seenBeforeFilter(at: referenceNow))
         }
         #expect(outcome.status == .succeeded)
@@ -332,6 +307,34 @@ private let seenRules = """
     status = "revoked"
     last_seen_older_than = "45d"
     """
+
+/// The plan over the whole listing of `query`, read in one array, with the Access users when the rules
+/// need them. First saves into `state` grace marks dating the rules' picks 0 to 9 days back, so that
+/// some grace rules act and others still wait; the plan uses those marks.
+private func wholeListingPlan(
+    _ server: FakeCloudflareServer, ruleSet: RuleSet, query: RegistrationQuery, state: StateStore
+) async throws -> Plan {
+    let reader = try curlClient(server, perPage: 1000)
+    let registrations = try await reader.registrations(query)
+    let directory = ruleSet.needsAccessUsers ? Directory(accessUsers: try await reader.accessUsers()) : nil
+    let firstMarks = ruleSet.plan(for: registrations, directory: directory, graceMarks: GraceMarks(), at: referenceNow)
+        .graceMarks.firstSelected
+    let marks = GraceMarks(firstSelected: Dictionary(uniqueKeysWithValues: firstMarks.keys.enumerated().map {
+        ($1, referenceNow - Double($0 % 10) * 86_400)
+    }))
+    try state.save(marks)
+    return ruleSet.plan(for: registrations, directory: directory, graceMarks: marks, at: referenceNow)
+}
+
+/// One dry run of `configuration` at ``referenceNow``, listing 100 registrations per page.
+private func dryRun(
+    _ configuration: Configuration, server: FakeCloudflareServer, state: StateStore, records: AuditRecords
+) async throws -> Enforcer.Outcome {
+    await Enforcer(
+        configuration: configuration, client: try curlClient(server, perPage: 100), state: state,
+        audit: records.auditLog, wallClock: FixedWallClock(now: referenceNow), forceDryRun: true
+    ).run()
+}
 
 private func temporaryStateStore() -> StateStore {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ztguardd-state-\(UUID().uuidString)")
