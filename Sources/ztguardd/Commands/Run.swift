@@ -1,7 +1,12 @@
 import ArgumentParser
 import Logging
 import ServiceLifecycle
-import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// `ztguardd run` (also plain `ztguardd`): the daemon.
 struct Run: AsyncParsableCommand {
@@ -60,9 +65,18 @@ struct Run: AsyncParsableCommand {
             let scheduler = Scheduler(
                 initial: generation, reload: { try Self.load(path: path, context: context) }, notifier: notifier,
                 audit: audit, state: state, forceDryRun: dryRun)
+            // SIGTERM and SIGINT come through SignalRelay rather than ServiceGroup's own signal handling,
+            // which uses libdispatch (see MainThreadExecutor for why the daemon has none).
             let group = ServiceGroup(configuration: .init(
-                services: [.init(service: scheduler)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
+                services: [.init(service: scheduler)], gracefulShutdownSignals: [], logger: logger))
+            let shutdownSignals = SignalRelay.shared.stream(of: [SIGTERM, SIGINT])
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask {
+                    for await _ in shutdownSignals { await group.triggerGracefulShutdown() }
+                }
+                try await group.run()
+                tasks.cancelAll()
+            }
             return 0
         }
     }

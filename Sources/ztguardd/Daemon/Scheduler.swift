@@ -2,7 +2,12 @@ import CMalloc
 import Cloudflare
 import Logging
 import ServiceLifecycle
-import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import Rules
 
 /// The daemon: runs the enforcer every `interval` plus a random `jitter`, reloads the
@@ -24,9 +29,11 @@ struct Scheduler: Service {
 
     func run() async throws {
         let current = GenerationHolder(initial)
+        // Subscribed before READY, so a SIGHUP sent as soon as systemd sees READY is not lost.
+        let reloadSignals = SignalRelay.shared.stream(of: [SIGHUP])
         notifier.notifyReady(status: "Configuration loaded; first run starting")
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await handleReloads(into: current) }
+            group.addTask { await handleReloads(reloadSignals, into: current) }
             group.addTask {
                 defer { notifier.notifyStopping() }
                 try await runLoop(current)
@@ -83,8 +90,8 @@ struct Scheduler: Service {
         }
     }
 
-    private func handleReloads(into current: GenerationHolder) async {
-        for await _ in await UnixSignalsSequence(trapping: .sighup) {
+    private func handleReloads(_ signals: AsyncStream<Int32>, into current: GenerationHolder) async {
+        for await _ in signals {
             notifier.notifyReloading()
             do {
                 let generation = try reload()

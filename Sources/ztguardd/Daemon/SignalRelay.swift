@@ -1,0 +1,102 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Delivers Unix signals (SIGTERM, SIGINT, SIGHUP) to async code without libdispatch.
+///
+/// swift-service-lifecycle's `UnixSignalsSequence` registers dispatch signal sources, and the first
+/// dispatch worker thread starts libdispatch's one-second pool monitor for good (see
+/// ``MainThreadExecutor``). Here the classic self-pipe instead: the handler writes the signal's
+/// number to a pipe (async-signal-safe), and one thread, blocked in `read(2)` until a signal comes,
+/// yields it to every stream subscribed to it.
+final class SignalRelay: Sendable {
+    static let shared = SignalRelay()
+
+    private struct State {
+        var subscribers: [Int32: [UInt64: AsyncStream<Int32>.Continuation]] = [:]
+        var handled: Set<Int32> = []
+        var nextID: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    private init() {
+        var descriptors: [Int32] = [-1, -1]
+        guard pipe(&descriptors) == 0 else {
+            fatalError("ztguardd: cannot create the signal pipe: \(String(cString: strerror(errno)))")
+        }
+        // Not inherited by children; and the handler must never block, even if the reader falls
+        // behind: a full pipe drops the signal instead.
+        for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        _ = fcntl(descriptors[1], F_SETFL, O_NONBLOCK)
+        signalPipeWriteEnd = descriptors[1]
+        let readEnd = descriptors[0]
+        let thread = Thread { [self] in readLoop(readEnd) }
+        thread.name = "ztguardd-signals"
+        thread.start()
+    }
+
+    /// The arrivals of `signals` from now on; the handlers are installed before this returns, so no
+    /// signal sent after it is lost. The stream ends when its consumer is cancelled.
+    func stream(of signals: Set<Int32>) -> AsyncStream<Int32> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self, bufferingPolicy: .bufferingNewest(8))
+        let toInstall = state.withLock { state -> Set<Int32> in
+            let id = state.nextID
+            state.nextID += 1
+            for signal in signals { state.subscribers[signal, default: [:]][id] = continuation }
+            continuation.onTermination = { [self] _ in
+                self.state.withLock { state in
+                    for signal in signals { state.subscribers[signal]?[id] = nil }
+                }
+            }
+            let fresh = signals.subtracting(state.handled)
+            state.handled.formUnion(fresh)
+            return fresh
+        }
+        for number in toInstall {
+            // glibc's signal(2) keeps the handler installed and restarts interrupted calls (SA_RESTART).
+            _ = signal(number, writeSignalToPipe)
+        }
+        // A blocked signal is never handled, and the mask is inherited: a daemon started from a
+        // libdispatch worker thread (Foundation's Process in a test runner does that) begins with
+        // SIGHUP and SIGTERM blocked. systemd starts services with an empty mask; do the same for
+        // these signals. Every task runs on the main thread, so this is the thread that takes them.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for number in signals { sigaddset(&unblock, number) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        return stream
+    }
+
+    private func readLoop(_ descriptor: Int32) {
+        var byte: UInt8 = 0
+        while true {
+            let count = read(descriptor, &byte, 1)
+            if count == 1 {
+                let signal = Int32(byte)
+                let subscribers = state.withLock { Array(($0.subscribers[signal] ?? [:]).values) }
+                for subscriber in subscribers { subscriber.yield(signal) }
+            } else if count < 0, errno == EINTR {
+                continue
+            } else {
+                return
+            }
+        }
+    }
+}
+
+/// The pipe's write end; set once, before any handler is installed.
+nonisolated(unsafe) private var signalPipeWriteEnd: Int32 = -1
+
+/// The signal handler: only async-signal-safe calls.
+private let writeSignalToPipe: @convention(c) (Int32) -> Void = { signal in
+    let savedErrno = errno
+    var byte = UInt8(truncatingIfNeeded: signal)
+    _ = write(signalPipeWriteEnd, &byte, 1)
+    errno = savedErrno
+}
