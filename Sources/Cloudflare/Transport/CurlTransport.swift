@@ -1,11 +1,13 @@
 import CCurl
-import Dispatch
+import Foundation
 
 /// The production ``Transport``: libcurl, one reused easy handle per connection slot so
 /// connections stay alive between requests.
 ///
-/// `curl_easy_perform` blocks, so each slot runs it on its own serial `DispatchQueue` and the
-/// caller awaits a continuation: Swift's cooperative pool is never blocked.
+/// `curl_easy_perform` blocks, so each request runs it on a thread of its own and the caller awaits a
+/// continuation: no executor thread is ever blocked. A plain thread, not a `DispatchQueue`: the daemon
+/// keeps libdispatch's worker pool, and the once-a-second timer that comes with it, out of the process
+/// (see the daemon's `MainThreadExecutor`). A thread costs tens of microseconds; a request, milliseconds.
 public final class CurlTransport: Transport {
     public struct Options: Sendable {
         public var connectTimeout: Duration = .seconds(10)
@@ -28,8 +30,8 @@ public final class CurlTransport: Transport {
         self.options = options
         let count = max(1, options.connections)
         var slots: [Slot] = []
-        for index in 0..<count {
-            slots.append(Slot(handle: try CurlEasyHandle(), queue: DispatchQueue(label: "ztguardd.curl.\(index)")))
+        for _ in 0..<count {
+            slots.append(Slot(handle: try CurlEasyHandle()))
         }
         self.slots = slots
         self.freeSlots = SlotQueue(count: count)
@@ -43,7 +45,7 @@ public final class CurlTransport: Transport {
         let slot = slots[index]
         let options = self.options
         let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Swift.Result<HTTPResponse, any Error>, Never>) in
-            slot.queue.async {
+            Thread.detachNewThread {
                 continuation.resume(returning: Swift.Result { try slot.handle.perform(request, options: options) })
             }
         }
@@ -52,17 +54,15 @@ public final class CurlTransport: Transport {
     }
 }
 
-/// One easy handle and the queue it is confined to.
+/// One easy handle.
 ///
-/// `@unchecked Sendable`: `handle` is only touched on `queue` (serial), and a slot is lent to one
-/// request at a time by ``SlotQueue``.
+/// `@unchecked Sendable`: a slot is lent to one request at a time by ``SlotQueue``, and only that
+/// request's thread touches `handle`.
 private final class Slot: @unchecked Sendable {
     let handle: CurlEasyHandle
-    let queue: DispatchQueue
 
-    init(handle: CurlEasyHandle, queue: DispatchQueue) {
+    init(handle: CurlEasyHandle) {
         self.handle = handle
-        self.queue = queue
     }
 }
 
