@@ -36,6 +36,8 @@ let package = Package(
         ),
         // glibc's <malloc.h> (malloc_trim), which the Glibc module leaves out. Nothing is linked.
         .systemLibrary(name: "CMalloc"),
+        // The Swift runtime's executor hooks (MainThreadExecutor). Nothing is linked.
+        .systemLibrary(name: "CSwiftExecutorHooks"),
 
         // The pure rule engine: registrations + now + rules -> plan. No I/O.
         .target(name: "Rules", swiftSettings: strictSettings),
@@ -79,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "ztguardd",
             dependencies: [
-                "Rules", "Cloudflare", "Simulation", "CSystemd", "CMalloc",
+                "Rules", "Cloudflare", "Simulation", "CSystemd", "CMalloc", "CSwiftExecutorHooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

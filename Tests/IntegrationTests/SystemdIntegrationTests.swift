@@ -150,4 +150,53 @@ import Testing
             #expect(reports.count == 1)
         }
     }
+
+    @Test("between runs the daemon sleeps: without a watchdog, none of its threads wakes in 3 seconds")
+    func idleDaemonSleeps() async throws {
+        let notify = try DatagramSocket()
+        try await withFakeAPI(makeAccount(count: 300)) { server in
+            let config = try writeConfiguration(apiBase: server.baseURL, extra: "dry_run = true", rules: """
+                [schedule]
+                interval = "1h"
+
+                [[rule]]
+                name = "stale"
+                action = "delete"
+                [rule.match]
+                last_seen_older_than = "90d"
+                """)
+            let process = Process()
+            process.executableURL = ztguarddBinary
+            process.arguments = ["run", "--config", config]
+            process.environment = [
+                "NOTIFY_SOCKET": notify.path, "CLOUDFLARE_API_TOKEN": token,
+                "STATE_DIRECTORY": FileManager.default.temporaryDirectory.appendingPathComponent("ztg-state-\(UUID().uuidString)").path,
+            ]
+            process.standardError = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            defer { if process.isRunning { process.terminate() } }
+
+            try #require(await notify.next(until: "STATUS=Last dry run") != nil)
+            try await Task.sleep(for: .milliseconds(300))  // the run's last writes
+            let before = try contextSwitches(of: process.processIdentifier)
+            try await Task.sleep(for: .seconds(3))
+            let after = try contextSwitches(of: process.processIdentifier)
+            // libdispatch's pool monitor woke it once a second (3 here); the interval is an hour.
+            #expect(after - before == 0, "threads woken: \(before) -> \(after)")
+            #expect(process.isRunning)
+        }
+    }
+}
+
+/// Voluntary and involuntary context switches of every thread of `pid`: each wake-up adds one.
+private func contextSwitches(of pid: Int32) throws -> Int {
+    var total = 0
+    for thread in try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") {
+        let status = try String(contentsOfFile: "/proc/\(pid)/task/\(thread)/status", encoding: .utf8)
+        for line in status.split(separator: "\n") where line.contains("ctxt_switches:") {
+            total += Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0
+        }
+    }
+    return total
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// `ztguardd`: keeps a Cloudflare Zero Trust account's WARP registrations in line with a rule set.
-@main
+/// Started by ``Entry``.
 struct ZTGuardCommand: AsyncParsableCommand {
     static let version = "0.1.0"
 
