@@ -7,7 +7,10 @@ import Testing
 /// A report with `count` actions whose fields vary: missing optionals, an error, characters JSON escapes.
 private func makeReport(actions count: Int, aborted: RunReport.Abort? = nil, finished: Bool = true) -> RunReport {
     let started = Date(timeIntervalSince1970: 1_795_435_200)
-    let names = ["laptop", "Zoë's \"MacBook\"", "build/agent\\01", "line\nbreak\ttab", "🛡️ kiosk", "\u{01}\u{1F}\u{7F}"]
+    let names = [
+        "laptop", "Zoë's \"MacBook\"", "build/agent\\01", "line\nbreak\ttab", "🛡️ kiosk", "\u{01}\u{1F}\u{7F}", "Sofia’s iPhone",
+        "del\u{7F}", "para\u{2028}sep\u{2029}", "back\u{08}feed\u{0C}", "a/b",
+    ]
     let actions = (0..<count).map { index in
         let registration = Registration(
             id: "reg-\(index)", deviceID: "dev-\(index)", deviceName: names[index % names.count],
@@ -49,6 +52,21 @@ private func makeStateDirectory() -> String {
         var streamed: [UInt8] = []
         try report.writeJSON { streamed.append(contentsOf: $0) }
         #expect(streamed == (try report.jsonBytes()))
+    }
+
+    @Test("an action without escapes is written by hand with the encoder's bytes; one with a quote is left to the encoder")
+    func plainActionFastPath() throws {
+        let report = makeReport(actions: 24)
+        let plain = try #require(report.actions.first { $0.deviceName == "Sofia’s iPhone" && $0.error == nil })
+        var written: [UInt8] = []
+        #expect(plain.appendPlainJSON(to: &written))
+        let encoded = String(decoding: try RunReport.jsonEncoder().encode(plain), as: UTF8.self)
+        #expect(String(decoding: written, as: UTF8.self) == encoded.replacingOccurrences(of: "\n", with: "\n    "))
+
+        let quoted = try #require(report.actions.first { $0.deviceName.contains("\"") })
+        var untouched: [UInt8] = []
+        #expect(!quoted.appendPlainJSON(to: &untouched))
+        #expect(untouched.isEmpty)
     }
 
     @Test("a report with many actions is saved and read back equal, and the file is jsonBytes() and a newline")

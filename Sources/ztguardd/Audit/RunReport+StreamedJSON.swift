@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Rules
 
 extension RunReport {
     /// Writes the bytes of ``jsonBytes()`` to `write` in pieces: the report without its actions,
@@ -33,6 +34,10 @@ extension RunReport {
             if index > 0 { piece.append(UInt8(ascii: ",")) }
             piece.append(0x0A)
             piece.append(contentsOf: indent)
+            if action.appendPlainJSON(to: &piece) {
+                try write(piece[...])
+                continue
+            }
             // An array, not `Data`: stepping through `Data` a byte at a time cost more than encoding.
             let encoded = Array(try encoder.encode(action))
             var start = encoded.startIndex
@@ -46,5 +51,51 @@ extension RunReport {
         }
         try write(Array("\n  ]".utf8)[...])
         try write(outline[(close + 1)...])
+    }
+}
+
+extension RunReport.Action {
+    /// Appends this action as ``RunReport/jsonEncoder()`` writes it as an element of "actions" (keys
+    /// sorted, one per line six spaces in, `null` for a missing optional but `error`, which is left
+    /// out), and returns true; or, when one of its strings needs a JSON escape, appends nothing and
+    /// returns false, and the caller lets the encoder write it.
+    ///
+    /// The encoder spent a third of a 8,000-action dry run's CPU on these few lines; strings without
+    /// escapes are written verbatim by any JSON encoder, and the report tests compare the bytes.
+    func appendPlainJSON(to out: inout [UInt8]) -> Bool {
+        let lastSeen = lastSeenAt.map(RFC3339.string(from:))
+        for text in [rule, registrationID, deviceID, deviceName, userEmail, lastSeen, clientVersion, reason, error] {
+            guard let text else { continue }
+            for byte in text.utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F {
+                return false
+            }
+        }
+        out.append(contentsOf: "{\n".utf8)
+        func member(_ key: String, _ value: String?, last: Bool = false) {
+            out.append(contentsOf: "      \"".utf8)
+            out.append(contentsOf: key.utf8)
+            out.append(contentsOf: "\" : ".utf8)
+            if let value {
+                out.append(UInt8(ascii: "\""))
+                out.append(contentsOf: value.utf8)
+                out.append(UInt8(ascii: "\""))
+            } else {
+                out.append(contentsOf: "null".utf8)
+            }
+            out.append(contentsOf: (last ? "\n" : ",\n").utf8)
+        }
+        member("action", action.rawValue)
+        member("client_version", clientVersion)
+        member("device_id", deviceID)
+        member("device_name", deviceName)
+        if let error { member("error", error) }
+        member("last_seen_at", lastSeen)
+        member("outcome", outcome.rawValue)
+        member("reason", reason)
+        member("registration_id", registrationID)
+        member("rule", rule)
+        member("user_email", userEmail, last: true)
+        out.append(contentsOf: "    }".utf8)
+        return true
     }
 }
