@@ -117,7 +117,9 @@ struct AuditLog: Sendable {
 
     /// Records `event` with a fixed message and `fields`.
     func record(_ event: AuditEvent, _ message: Logger.Message, _ fields: [AuditKey: String]) {
-        var metadata: Logger.Metadata = [AuditKey.event.rawValue: .string(event.rawValue), "message_id": .string(event.messageID)]
+        var metadata = Logger.Metadata(minimumCapacity: fields.count + 2)
+        metadata[AuditKey.event.rawValue] = .string(event.rawValue)
+        metadata["message_id"] = .string(event.messageID)
         for (key, value) in fields { metadata[key.rawValue] = .string(value) }
         logger.log(level: event.level, message, metadata: metadata)
     }

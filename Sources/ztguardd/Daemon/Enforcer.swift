@@ -148,11 +148,16 @@ struct Enforcer: Sendable {
 
     private func recordActions(_ actions: [RunReport.Action], runID: String, dryRun: Bool) {
         for action in actions {
-            var fields: [AuditKey: String] = [
-                .runID: runID, .dryRun: dryRun || action.outcome == .planned ? "1" : "0", .rule: action.rule,
-                .action: action.action.rawValue, .outcome: action.outcome.rawValue, .reason: action.reason,
-                .registrationID: action.registrationID, .deviceID: action.deviceID, .deviceName: action.deviceName,
-            ]
+            var fields = [AuditKey: String](minimumCapacity: 13)
+            fields[.runID] = runID
+            fields[.dryRun] = dryRun || action.outcome == .planned ? "1" : "0"
+            fields[.rule] = action.rule
+            fields[.action] = action.action.rawValue
+            fields[.outcome] = action.outcome.rawValue
+            fields[.reason] = action.reason
+            fields[.registrationID] = action.registrationID
+            fields[.deviceID] = action.deviceID
+            fields[.deviceName] = action.deviceName
             fields[.userEmail] = action.userEmail
             fields[.lastSeen] = action.lastSeenAt.map(RFC3339.string(from:))
             fields[.clientVersion] = action.clientVersion

@@ -27,12 +27,19 @@ struct JournalLogHandler: LogHandler {
 /// carry the same names.
 enum JournalFields {
     static func fields(message: String, level: Logger.Level, metadata: Logger.Metadata) -> [(name: String, value: String)] {
-        var fields: [(name: String, value: String)] = [
-            ("MESSAGE", message), ("PRIORITY", "\(priority(of: level))"), ("SYSLOG_IDENTIFIER", "ztguardd"),
-        ]
+        var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(metadata.count + 3)
+        fields.append(("MESSAGE", message))
+        fields.append(("PRIORITY", "\(priority(of: level))"))
+        fields.append(("SYSLOG_IDENTIFIER", "ztguardd"))
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
             let name = key == "message_id" ? "MESSAGE_ID" : AuditKey.journalField(for: key)
-            fields.append((name, "\(value)"))
+            // Audit values are strings: take them as they are rather than through an interpolation's copy.
+            if case .string(let text) = value {
+                fields.append((name, text))
+            } else {
+                fields.append((name, "\(value)"))
+            }
         }
         return fields
     }
