@@ -38,6 +38,15 @@ final class DatagramSocket: Sendable {
         return count < 0 ? nil : Array(buffer[0..<count])
     }
 
+    /// Reads every datagram already waiting, without blocking; how many contain `needle`.
+    func drain(counting needle: String) -> Int {
+        var count = 0
+        while let datagram = receive(timeout: .zero) {
+            if String(decoding: datagram, as: UTF8.self).contains(needle) { count += 1 }
+        }
+        return count
+    }
+
     /// ``receive(until:timeout:)`` on a thread of its own: a blocking `poll` on one of the few threads
     /// of Swift's cooperative pool would stall every other test running meanwhile.
     func next(until needle: String, timeout: Duration = .seconds(20)) async -> [String]? {

@@ -151,8 +151,10 @@ import Testing
         }
     }
 
-    @Test("between runs the daemon sleeps: without a watchdog, none of its threads wakes in 3 seconds")
-    func idleDaemonSleeps() async throws {
+    @Test(
+        "between runs the daemon sleeps: in 3 idle seconds its threads wake only to ping the watchdog",
+        arguments: [nil, 1_000_000] as [Int?])
+    func idleDaemonSleeps(watchdogUSec: Int?) async throws {
         let notify = try DatagramSocket()
         try await withFakeAPI(makeAccount(count: 300)) { server in
             let config = try writeConfiguration(apiBase: server.baseURL, extra: "dry_run = true", rules: """
@@ -172,6 +174,7 @@ import Testing
                 "NOTIFY_SOCKET": notify.path, "CLOUDFLARE_API_TOKEN": token,
                 "STATE_DIRECTORY": FileManager.default.temporaryDirectory.appendingPathComponent("ztg-state-\(UUID().uuidString)").path,
             ]
+            if let watchdogUSec { process.environment?["WATCHDOG_USEC"] = String(watchdogUSec) }
             process.standardError = FileHandle.nullDevice
             process.standardOutput = FileHandle.nullDevice
             try process.run()
@@ -179,22 +182,33 @@ import Testing
 
             try #require(await notify.next(until: "STATUS=Last dry run") != nil)
             try await Task.sleep(for: .milliseconds(300))  // the run's last writes
+            // The pings sent between the two samples are the datagrams that arrive between the two drains.
+            _ = notify.drain(counting: "WATCHDOG=1")
             let before = try contextSwitches(of: process.processIdentifier)
             try await Task.sleep(for: .seconds(3))
             let after = try contextSwitches(of: process.processIdentifier)
-            // libdispatch's pool monitor woke it once a second (3 here); the interval is an hour.
-            #expect(after - before == 0, "threads woken: \(before) -> \(after)")
+            let pings = notify.drain(counting: "WATCHDOG=1")
+            // Before: libdispatch's pool monitor woke it once a second (3 more here), and with a watchdog
+            // the pinger of the finished run woke it once more. The interval is an hour.
+            if watchdogUSec == nil {
+                #expect(after - before == 0, "threads woken: \(before) -> \(after)")
+                #expect(pings == 0)
+            } else {
+                #expect(pings >= 4, "pings every 0.5 s")
+                #expect(abs(after - before - pings) <= 1, "\(after - before) wake-ups for \(pings) pings")
+            }
             #expect(process.isRunning)
         }
     }
 }
 
-/// Voluntary and involuntary context switches of every thread of `pid`: each wake-up adds one.
+/// Voluntary context switches of every thread of `pid`: a thread that wakes and sleeps again adds one.
+/// (Involuntary ones count preemptions of a thread already awake, which a loaded machine adds.)
 private func contextSwitches(of pid: Int32) throws -> Int {
     var total = 0
     for thread in try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") {
         let status = try String(contentsOfFile: "/proc/\(pid)/task/\(thread)/status", encoding: .utf8)
-        for line in status.split(separator: "\n") where line.contains("ctxt_switches:") {
+        for line in status.split(separator: "\n") where line.hasPrefix("voluntary_ctxt_switches:") {
             total += Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0
         }
     }

@@ -34,11 +34,14 @@ struct Scheduler: Service {
         notifier.notifyReady(status: "Configuration loaded; first run starting")
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await handleReloads(reloadSignals, into: current) }
+            if let interval = notifier.watchdogInterval {
+                group.addTask { await pingWatchdog(every: interval / 2) }
+            }
             group.addTask {
                 defer { notifier.notifyStopping() }
                 try await runLoop(current)
             }
-            // The run loop ends on graceful shutdown; then stop listening for SIGHUP too.
+            // The run loop ends on graceful shutdown; then stop listening for SIGHUP and pinging too.
             try await group.next()
             group.cancelAll()
         }
@@ -49,20 +52,18 @@ struct Scheduler: Service {
         while !Task.isShuttingDownGracefully {
             let deadline = nextRun
             do {
-                try await cancelWhenGracefulShutdown { try await waitPingingWatchdog(until: deadline) }
+                try await cancelWhenGracefulShutdown { try await Task.sleep(until: deadline, clock: .continuous) }
             } catch {
                 return
             }
             // Read after the wait: a configuration reloaded meanwhile (SIGHUP) applies to this run.
             let generation = await current.value
             let started = ContinuousClock.now
-            let outcome = await withWatchdogPings {
-                await Enforcer(
-                    configuration: generation.configuration, client: generation.client, state: state, audit: audit,
-                    wallClock: SystemWallClock(), forceDryRun: forceDryRun,
-                    shouldStop: { Task.isShuttingDownGracefully }
-                ).run()
-            }
+            let outcome = await Enforcer(
+                configuration: generation.configuration, client: generation.client, state: state, audit: audit,
+                wallClock: SystemWallClock(), forceDryRun: forceDryRun,
+                shouldStop: { Task.isShuttingDownGracefully }
+            ).run()
             notifier.notifyStatus(Self.status(of: outcome))
             // A run frees everything it decoded, but glibc keeps the freed memory for reuse: give it
             // back before idling for an interval (after a 100,000-registration run, anonymous RSS
@@ -107,40 +108,14 @@ struct Scheduler: Service {
         }
     }
 
-    /// Sleeps until `deadline`, sending `WATCHDOG=1` every half watchdog interval meanwhile.
-    private func waitPingingWatchdog(until deadline: ContinuousClock.Instant) async throws {
-        guard let interval = notifier.watchdogInterval else {
-            try await Task.sleep(until: deadline, clock: .continuous)
-            return
-        }
-        while ContinuousClock.now < deadline {
+    /// Sends `WATCHDOG=1` every `period` for the daemon's whole life, during runs (so a long
+    /// rate-limited run is not mistaken for a hang) and between them alike. One task that is never
+    /// cancelled mid-life: a pinger per run, cancelled when its run ended, left its pending sleep to
+    /// wake the idle daemon once more after every run.
+    private func pingWatchdog(every period: Duration) async {
+        while !Task.isCancelled {
             notifier.notifyWatchdog()
-            try await Task.sleep(until: min(deadline, .now + interval / 2), clock: .continuous)
-        }
-        notifier.notifyWatchdog()
-    }
-
-    /// Runs `body` while a sibling task keeps pinging the watchdog, so long rate-limited runs
-    /// are not mistaken for a hang.
-    private func withWatchdogPings<T: Sendable>(_ body: @Sendable @escaping () async -> T) async -> T {
-        guard let interval = notifier.watchdogInterval else { return await body() }
-        return await withTaskGroup(of: T?.self) { group in
-            group.addTask { await body() }
-            group.addTask {
-                while !Task.isCancelled {
-                    notifier.notifyWatchdog()
-                    try? await Task.sleep(for: interval / 2)
-                }
-                return nil
-            }
-            var result: T?
-            while let value = await group.next() {
-                if let value {
-                    result = value
-                    group.cancelAll()
-                }
-            }
-            return result!
+            try? await Task.sleep(for: period)
         }
     }
 }
