@@ -148,7 +148,12 @@ final class MainThreadExecutor: TaskExecutor, @unchecked Sendable {
 
     /// A deadline on one of the runtime's clocks, as CLOCK_MONOTONIC nanoseconds. The runtime's
     /// `swift_clock_id_continuous` (1) is CLOCK_BOOTTIME on Linux, `swift_clock_id_suspending` (2)
-    /// CLOCK_MONOTONIC.
+    /// CLOCK_MONOTONIC; any other is taken as monotonic.
+    ///
+    /// The time left is measured once, here, and then waited for on CLOCK_MONOTONIC (a condition
+    /// variable cannot wait on CLOCK_BOOTTIME): time the machine spends suspended is not counted, and
+    /// a ContinuousClock deadline passed during a suspension fires that much later. Servers do not
+    /// suspend; a laptop running the daemon would run late by the length of its sleep.
     static func monotonicDeadline(seconds: Int64, nanoseconds: Int64, swiftClock: Int32) -> UInt64 {
         let clock = swiftClock == 1 ? CLOCK_BOOTTIME : CLOCK_MONOTONIC
         let (whole, overflow) = UInt64(clamping: seconds).multipliedReportingOverflow(by: 1_000_000_000)
@@ -166,7 +171,8 @@ final class MainThreadExecutor: TaskExecutor, @unchecked Sendable {
 
 extension MainThreadExecutor: SchedulingExecutor {
     /// Task.sleep, ContinuousClock.sleep and SuspendingClock.sleep: the job runs on the main thread
-    /// once `delay` has passed. The two standard clocks measure in `Duration`; any other clock's delay
+    /// once `delay` has passed on CLOCK_MONOTONIC (so not counting a suspension; see
+    /// ``monotonicDeadline(seconds:nanoseconds:swiftClock:)``). The two standard clocks measure in `Duration`; any other clock's delay
     /// that is not a `Duration` runs at once rather than never.
     func enqueue<C: Clock>(_ job: consuming ExecutorJob, after delay: C.Duration, tolerance: C.Duration?, clock: C) {
         let nanoseconds: UInt64

@@ -45,7 +45,7 @@ final class SignalRelay: Sendable {
     /// signal sent after it is lost. The stream ends when its consumer is cancelled.
     func stream(of signals: Set<Int32>) -> AsyncStream<Int32> {
         let (stream, continuation) = AsyncStream.makeStream(of: Int32.self, bufferingPolicy: .bufferingNewest(8))
-        let toInstall = state.withLock { state -> Set<Int32> in
+        state.withLock { state in
             let id = state.nextID
             state.nextID += 1
             for signal in signals { state.subscribers[signal, default: [:]][id] = continuation }
@@ -54,18 +54,17 @@ final class SignalRelay: Sendable {
                     for signal in signals { state.subscribers[signal]?[id] = nil }
                 }
             }
-            let fresh = signals.subtracting(state.handled)
-            state.handled.formUnion(fresh)
-            return fresh
-        }
-        for number in toInstall {
+            // Under the lock, so a concurrent caller cannot return before the handler is in place.
             // glibc's signal(2) keeps the handler installed and restarts interrupted calls (SA_RESTART).
-            _ = signal(number, writeSignalToPipe)
+            for number in signals.subtracting(state.handled) { _ = signal(number, writeSignalToPipe) }
+            state.handled.formUnion(signals)
         }
         // A blocked signal is never handled, and the mask is inherited: a daemon started from a
         // libdispatch worker thread (Foundation's Process in a test runner does that) begins with
         // SIGHUP and SIGTERM blocked. systemd starts services with an empty mask; do the same for
-        // these signals. Every task runs on the main thread, so this is the thread that takes them.
+        // these signals, on this thread, which runs every task (MainThreadExecutor). Threads it starts
+        // later (libcurl's) inherit the unblocked mask and may take a signal too: the handler works on
+        // any thread.
         var unblock = sigset_t()
         sigemptyset(&unblock)
         for number in signals { sigaddset(&unblock, number) }
@@ -84,6 +83,9 @@ final class SignalRelay: Sendable {
             } else if count < 0, errno == EINTR {
                 continue
             } else {
+                // Cannot happen while the write end stays open; if it did, signals must not vanish:
+                // give them back their default action (SIGTERM and SIGHUP terminate).
+                for number in state.withLock({ $0.handled }) { _ = signal(number, SIG_DFL) }
                 return
             }
         }
