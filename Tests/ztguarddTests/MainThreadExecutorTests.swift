@@ -23,6 +23,9 @@ import Testing
         let passed = MainThreadExecutor.monotonicDeadline(seconds: 0, nanoseconds: 0, swiftClock: 1)
         #expect(passed <= MainThreadExecutor.monotonicNanoseconds())
         #expect(MainThreadExecutor.monotonicDeadline(seconds: .max, nanoseconds: 999_999_999, swiftClock: 2) == .max)
+        #expect(MainThreadExecutor.nanoseconds(seconds: 2, plus: 5) == 2_000_000_005)
+        #expect(MainThreadExecutor.nanoseconds(seconds: -1, plus: -5) == 0)
+        #expect(MainThreadExecutor.nanoseconds(seconds: .max, plus: 0) == .max)
         #expect(MainThreadExecutor.saturatingAdd(.max - 1, 5) == .max)
         #expect(MainThreadExecutor.saturatingAdd(40, 2) == 42)
     }

@@ -50,7 +50,7 @@ public final class CurlTransport: Transport {
         let slot = slots[index]
         let options = self.options
         let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Swift.Result<HTTPResponse, any Error>, Never>) in
-            let started = detachThread {
+            let started = DetachedThread.start {
                 continuation.resume(returning: Swift.Result { try slot.handle.perform(request, options: options) })
             }
             if started != 0 {
@@ -96,29 +96,4 @@ private actor SlotQueue {
             waiters.removeFirst().resume(returning: index)
         }
     }
-}
-
-/// Runs `body` on a new detached thread; 0, or pthread_create's error when the system would not start one.
-///
-/// Not Foundation's `Thread`: its `start()` ignores a failure of `pthread_create`, and the request's
-/// continuation would then never be resumed.
-private func detachThread(_ body: @escaping @Sendable () -> Void) -> Int32 {
-    let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
-    var attributes = pthread_attr_t()
-    pthread_attr_init(&attributes)
-    defer { pthread_attr_destroy(&attributes) }
-    pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-    var thread = pthread_t()
-    let result = pthread_create(&thread, &attributes, { context in
-        Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue().run()
-        return nil
-    }, context)
-    if result != 0 { Unmanaged<ThreadBody>.fromOpaque(context).release() }
-    return result
-}
-
-private final class ThreadBody: Sendable {
-    let run: @Sendable () -> Void
-
-    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
 }

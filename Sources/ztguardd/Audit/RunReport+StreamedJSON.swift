@@ -63,13 +63,13 @@ extension RunReport.Action {
     /// The encoder spent a third of a 8,000-action dry run's CPU on these few lines; strings without
     /// escapes are written verbatim by any JSON encoder, and the report tests compare the bytes.
     func appendPlainJSON(to out: inout [UInt8]) -> Bool {
-        let lastSeen = lastSeenAt.map(RFC3339.string(from:))
-        for text in [rule, registrationID, deviceID, deviceName, userEmail, lastSeen, clientVersion, reason, error] {
-            guard let text else { continue }
-            for byte in text.utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F {
-                return false
-            }
+        func isPlain(_ text: String?) -> Bool {
+            !(text?.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F } ?? false)
         }
+        let lastSeen = lastSeenAt.map(RFC3339.string(from:))
+        guard isPlain(rule), isPlain(registrationID), isPlain(deviceID), isPlain(deviceName), isPlain(userEmail),
+            isPlain(lastSeen), isPlain(clientVersion), isPlain(reason), isPlain(error)
+        else { return false }
         out.append(contentsOf: "{\n".utf8)
         func member(_ key: String, _ value: String?, last: Bool = false) {
             out.append(contentsOf: "      \"".utf8)

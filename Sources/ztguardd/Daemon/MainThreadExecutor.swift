@@ -22,7 +22,7 @@ import Musl
 /// It takes over through the Swift runtime's executor hooks (`swift_task_enqueueGlobal_hook` and its
 /// siblings, the mechanism SwiftNIO's `NIOSingletons` uses to make an event loop the global executor),
 /// installed by ``install()`` before the first task exists. Jobs run in arrival order; timers in deadline
-/// order. Swift 6.2's `ExecutorFactory` would be the public way, but Swift 6.3.1 on Linux does not ship it.
+/// order. Swift 6.3.1 has `ExecutorFactory` (the future public way) only behind an experimental SPI.
 final class MainThreadExecutor: TaskExecutor, @unchecked Sendable {
     // @unchecked Sendable: `ready` and `timers` are only touched with `mutex` held.
 
@@ -156,11 +156,16 @@ final class MainThreadExecutor: TaskExecutor, @unchecked Sendable {
     /// suspend; a laptop running the daemon would run late by the length of its sleep.
     static func monotonicDeadline(seconds: Int64, nanoseconds: Int64, swiftClock: Int32) -> UInt64 {
         let clock = swiftClock == 1 ? CLOCK_BOOTTIME : CLOCK_MONOTONIC
-        let (whole, overflow) = UInt64(clamping: seconds).multipliedReportingOverflow(by: 1_000_000_000)
-        let target = overflow ? UInt64.max : saturatingAdd(whole, UInt64(clamping: nanoseconds))
+        let target = Self.nanoseconds(seconds: seconds, plus: nanoseconds)
         let now = Self.nanoseconds(on: clock)
         let remaining = target > now ? target - now : 0
         return saturatingAdd(monotonicNanoseconds(), remaining)
+    }
+
+    /// `seconds` and `nanoseconds` as nanoseconds; negatives count as 0, a total past `UInt64` as its maximum.
+    static func nanoseconds(seconds: Int64, plus nanoseconds: Int64) -> UInt64 {
+        let (whole, overflow) = UInt64(clamping: seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : saturatingAdd(whole, UInt64(clamping: nanoseconds))
     }
 
     static func saturatingAdd(_ a: UInt64, _ b: UInt64) -> UInt64 {
@@ -172,18 +177,12 @@ final class MainThreadExecutor: TaskExecutor, @unchecked Sendable {
 extension MainThreadExecutor: SchedulingExecutor {
     /// Task.sleep, ContinuousClock.sleep and SuspendingClock.sleep: the job runs on the main thread
     /// once `delay` has passed on CLOCK_MONOTONIC (so not counting a suspension; see
-    /// ``monotonicDeadline(seconds:nanoseconds:swiftClock:)``). The two standard clocks measure in `Duration`; any other clock's delay
-    /// that is not a `Duration` runs at once rather than never.
+    /// ``monotonicDeadline(seconds:nanoseconds:swiftClock:)``). The two standard clocks measure in
+    /// `Duration`; a delay that is not one, or is negative, runs at once rather than never.
     func enqueue<C: Clock>(_ job: consuming ExecutorJob, after delay: C.Duration, tolerance: C.Duration?, clock: C) {
-        let nanoseconds: UInt64
-        if let delay = delay as? Duration, delay > .zero {
-            let (seconds, attoseconds) = delay.components
-            let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-            nanoseconds = overflow ? .max : Self.saturatingAdd(whole, UInt64(attoseconds / 1_000_000_000))
-        } else {
-            nanoseconds = 0
-        }
-        enqueue(UnownedJob(job), afterNanoseconds: nanoseconds)
+        let positive = (delay as? Duration).flatMap { $0 > .zero ? $0 : nil } ?? .zero
+        let (seconds, attoseconds) = positive.components
+        enqueue(UnownedJob(job), afterNanoseconds: Self.nanoseconds(seconds: seconds, plus: attoseconds / 1_000_000_000))
     }
 }
 

@@ -1,6 +1,7 @@
 import CMalloc
 import Cloudflare
 import Logging
+import Rules
 import ServiceLifecycle
 
 #if canImport(Glibc)
@@ -8,7 +9,6 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import Rules
 
 /// The daemon: runs the enforcer every `interval` plus a random `jitter`, reloads the
 /// configuration on SIGHUP, pings the watchdog, and stops between runs on graceful shutdown.

@@ -1,4 +1,4 @@
-import Foundation
+import Cloudflare
 import Synchronization
 
 #if canImport(Glibc)
@@ -36,9 +36,10 @@ final class SignalRelay: Sendable {
         _ = fcntl(descriptors[1], F_SETFL, O_NONBLOCK)
         signalPipeWriteEnd = descriptors[1]
         let readEnd = descriptors[0]
-        let thread = Thread { [self] in readLoop(readEnd) }
-        thread.name = "ztguardd-signals"
-        thread.start()
+        let started = DetachedThread.start { [self] in readLoop(readEnd) }
+        guard started == 0 else {
+            fatalError("ztguardd: cannot start the signal thread: \(String(cString: strerror(started)))")
+        }
     }
 
     /// The arrivals of `signals` from now on; the handlers are installed before this returns, so no
