@@ -76,7 +76,7 @@ struct Enforcer: Sendable {
         }
 
         // 1. Token, directory and listing, evaluated page by page. Any failure here: act on nothing.
-        let plan: Plan
+        var plan: Plan
         do {
             try await checkToken(now: now, runID: runID)
             let ruleSet = configuration.ruleSet
@@ -110,18 +110,22 @@ struct Enforcer: Sendable {
         if let abort = plan.abort {
             report.aborted = RunReport.Abort(abort)
             report.actions = plan.actions.map { RunReport.Action($0, outcome: .skipped) }
+            plan.actions = []
             recordActions(report.actions, runID: runID, dryRun: dryRun)
             return finish(.aborted)
         }
 
         // 3. Act, batch by batch; dry-run rules and dry runs only record.
         var actions = plan.actions.map { RunReport.Action($0, outcome: dryRun || $0.isDryRun ? .planned : .skipped) }
+        // The plan's copies of the registrations (every field listed) go now; the actions keep what
+        // the report and the journal show.
+        plan.actions = []
         var indexByID: [String: Int] = [:]
         for (index, action) in actions.enumerated() where action.outcome == .skipped { indexByID[action.registrationID] = index }
         // A shutdown requested while listing: nothing has been changed yet, so nothing is; the plan
         // is recorded with every action skipped.
         for kind in [RuleAction.unrevoke, .revoke, .delete] where !shouldStop() {
-            let ids = actions.filter { $0.action == kind && $0.outcome == .skipped }.map(\.registrationID)
+            let ids = Array(actions.lazy.filter { $0.action == kind && $0.outcome == .skipped }.map(\.registrationID))
             guard !ids.isEmpty else { continue }
             do {
                 try await client.apply(kind, to: ids, batchSize: configuration.pacing.batchSize) { batch in
@@ -141,12 +145,14 @@ struct Enforcer: Sendable {
                 break
             }
         }
-        recordActions(actions.filter { $0.outcome == .planned || $0.outcome == .skipped }, runID: runID, dryRun: dryRun)
+        recordActions(actions.lazy.filter { $0.outcome == .planned || $0.outcome == .skipped }, runID: runID, dryRun: dryRun)
         report.actions = actions
         return finish(report.failedCount > 0 ? .failed : .succeeded)
     }
 
-    private func recordActions(_ actions: [RunReport.Action], runID: String, dryRun: Bool) {
+    /// Journals each action. A sequence, so that a run's thousands of actions are recorded where they
+    /// are rather than from a filtered copy.
+    private func recordActions(_ actions: some Sequence<RunReport.Action>, runID: String, dryRun: Bool) {
         for action in actions {
             var fields = [AuditKey: String](minimumCapacity: 13)
             fields[.runID] = runID
