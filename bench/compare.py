@@ -89,8 +89,11 @@ def log(message):
 
 
 def build(skip):
+    # The release build's own flags (static runtime, lld's function order), as `make release` builds it.
+    flags = subprocess.run(["make", "-s", "print-release-flags"], cwd=ROOT, check=True, capture_output=True,
+                           text=True, timeout=60).stdout.split()
     commands = [
-        ["swift", "build", "-c", "release", "--static-swift-stdlib", "--scratch-path", SCRATCH, "--product", product]
+        ["swift", "build", *flags, "--scratch-path", SCRATCH, "--product", product]
         for product in ("ztguardd", "fake-cloudflare")
     ]
     if not skip:
