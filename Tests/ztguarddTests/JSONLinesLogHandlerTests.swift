@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Synchronization
 import Testing
 
 @testable import ztguardd
@@ -38,4 +40,71 @@ import Testing
         let object = try JSONDecoder().decode([String: String].self, from: Data(line))
         #expect(object == Dictionary(uniqueKeysWithValues: fields))
     }
+
+    /// Every audit key with a value, and each alone.
+    static let auditFieldSets: [[AuditKey: String]] =
+        [Dictionary(uniqueKeysWithValues: AuditKey.allCases.filter { $0 != .event }.map { ($0, "value of \($0.rawValue)") })]
+        + AuditKey.allCases.map { [$0: "only \($0.rawValue)"] } + [[:]]
+
+    @Test("an audit record given as journal fields has the fields, in the order, that the logger's metadata gives",
+          arguments: AuditEvent.allCases, auditFieldSets)
+    func auditFieldsMatchTheMetadataPath(event: AuditEvent, fields: [AuditKey: String]) {
+        // The metadata AuditLog logs when the handler is not one of ours.
+        var metadata = Logger.Metadata()
+        metadata[AuditKey.event.rawValue] = .string(event.rawValue)
+        metadata["message_id"] = .string(event.messageID)
+        for (key, value) in fields { metadata[key.rawValue] = .string(value) }
+        let viaMetadata = JournalFields.fields(message: "Registration revoked", level: event.level, metadata: metadata)
+        let direct = JournalFields.fields(message: "Registration revoked", event: event, audit: fields)
+        #expect(direct.map(\.name) == viaMetadata.map(\.name))
+        #expect(direct.map(\.value) == viaMetadata.map(\.value))
+    }
+
+    @Test("AuditLog gives our handlers the journal fields directly, honouring their level", arguments: [
+        (level: Logger.Level.info, recorded: true), (level: .notice, recorded: true), (level: .warning, recorded: false),
+    ])
+    func auditLogWritesFieldsDirectly(level: Logger.Level, recorded: Bool) {
+        let handler = CapturingFieldsHandler(logLevel: level)
+        let audit = AuditLog(logger: Logger(label: "test") { _ in handler })
+        audit.record(.action, "Registration revoked", [.registrationID: "r1", .outcome: "done"])
+        let expected = recorded ? [JournalFields.fields(message: "Registration revoked", event: .action, audit: [.registrationID: "r1", .outcome: "done"])] : []
+        #expect(handler.written.withLock { $0.map { $0.map(\.name) } } == expected.map { $0.map(\.name) })
+        #expect(handler.written.withLock { $0.map { $0.map(\.value) } } == expected.map { $0.map(\.value) })
+        #expect(handler.logged.withLock { $0 } == 0)
+    }
+
+    @Test("AuditLog logs through the metadata when our handler carries metadata of its own")
+    func auditLogFallsBackWithHandlerMetadata() {
+        var handler = CapturingFieldsHandler(logLevel: .info)
+        handler.metadata["unit"] = "test"
+        let audit = AuditLog(logger: Logger(label: "test") { _ in handler })
+        audit.record(.runStarted, "Run started", [.runID: "r"])
+        #expect(handler.written.withLock { $0.isEmpty })
+        #expect(handler.logged.withLock { $0 } == 1)
+    }
+}
+
+/// Records what AuditLog gives it, by path.
+private struct CapturingFieldsHandler: JournalFieldsHandler {
+    final class Box<Value: Sendable>: Sendable {
+        let mutex: Mutex<Value>
+        init(_ value: Value) { mutex = Mutex(value) }
+        func withLock<Result>(_ body: (inout Value) -> Result) -> Result { mutex.withLock { body(&$0) } }
+    }
+
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level
+    let written = Box<[[(name: String, value: String)]]>([])
+    let logged = Box(0)
+
+    init(logLevel: Logger.Level) { self.logLevel = logLevel }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) { logged.withLock { $0 += 1 } }
+
+    func write(_ fields: [(name: String, value: String)]) { written.withLock { $0.append(fields) } }
 }

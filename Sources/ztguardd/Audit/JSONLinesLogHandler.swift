@@ -15,7 +15,10 @@ struct JSONLinesLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         let merged = metadata.isEmpty ? event.metadata ?? [:] : metadata.merging(event.metadata ?? [:]) { $1 }
-        let fields = JournalFields.fields(message: "\(event.message)", level: event.level, metadata: merged)
+        write(JournalFields.fields(message: "\(event.message)", level: event.level, metadata: merged))
+    }
+
+    func write(_ fields: [(name: String, value: String)]) {
         // One write per line keeps lines whole when several threads log at once.
         StandardStream.write(Self.line(fields), to: 2)
     }
@@ -83,6 +86,8 @@ struct JSONLinesLogHandler: LogHandler {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 }
+
+extension JSONLinesLogHandler: JournalFieldsHandler {}
 
 /// Human-readable diagnostics on stderr for interactive commands: `level: message key=value …`.
 struct ConsoleLogHandler: LogHandler {

@@ -19,9 +19,22 @@ struct JournalLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        writer.send(JournalFields.fields(message: "\(event.message)", level: event.level, metadata: metadata.merging(event.metadata ?? [:]) { $1 }))
+        write(JournalFields.fields(message: "\(event.message)", level: event.level, metadata: metadata.merging(event.metadata ?? [:]) { $1 }))
+    }
+
+    func write(_ fields: [(name: String, value: String)]) {
+        writer.send(fields)
     }
 }
+
+/// A handler that can take a record already made into journal fields: ``AuditLog`` gives its records
+/// to one directly, without swift-log's metadata dictionary.
+protocol JournalFieldsHandler: LogHandler {
+    /// Writes one record: `MESSAGE`, `PRIORITY`, `SYSLOG_IDENTIFIER` first, as ``JournalFields`` makes them.
+    func write(_ fields: [(name: String, value: String)])
+}
+
+extension JournalLogHandler: JournalFieldsHandler {}
 
 /// The journal fields of one record, shared by the journal and the stderr JSON lines so both
 /// carry the same names.
@@ -39,6 +52,28 @@ enum JournalFields {
                 fields.append((name, text))
             } else {
                 fields.append((name, "\(value)"))
+            }
+        }
+        return fields
+    }
+
+    /// The fields of an audit record: the same, in the same order, as ``fields(message:level:metadata:)``
+    /// makes of the metadata ``AuditLog`` would log (`event`, `message_id` and every key of `audit`),
+    /// without building that metadata.
+    static func fields(message: String, event: AuditEvent, audit: [AuditKey: String]) -> [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(audit.count + 5)
+        fields.append(("MESSAGE", message))
+        fields.append(("PRIORITY", "\(priority(of: event.level))"))
+        fields.append(("SYSLOG_IDENTIFIER", "ztguardd"))
+        for slot in AuditKey.recordOrder {
+            guard let key = slot else {
+                fields.append(("MESSAGE_ID", event.messageID))
+                continue
+            }
+            // As in the metadata: a value given for `event` replaces the event's name.
+            if let value = audit[key] ?? (key == .event ? event.rawValue : nil) {
+                fields.append((key.journalField, value))
             }
         }
         return fields
