@@ -11,23 +11,34 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libcurl4-openssl-dev libsystemd-dev pkg-config
 STRICT  := -Xswiftc -warnings-as-errors
 # Release builds link the Swift runtime and Foundation statically: the installed binary needs no
-# Swift toolchain on the host (ldd lists no Swift library) and starts smaller than with the shared
-# runtime (28 MB of RSS for --version). Then, when the toolchain has lld, two things shrink what the
-# process keeps resident (linker/README.md):
-#  - the functions ztguardd executes (linker/ztguardd.order, `make order-file`) are laid out together,
-#    our code compiled with a section per function so that the linker can move each: the daemon idle
-#    after a 100k run keeps 8.8 MB of its binary resident instead of 14.1;
-#  - relative relocations are packed (DT_RELR, glibc 2.36 or newer): 35 KB to read at start, not 2 MB.
+# Swift toolchain on the host (ldd lists no Swift library), and `--version` peaks at 21 MB of RSS
+# instead of the 28 MB it takes with the shared runtime. Then, when the toolchain has lld, two things
+# shrink what the process keeps resident (linker/README.md has the figures):
+#  - ORDER_FLAGS: the functions ztguardd executes (linker/ztguardd.order, `make order-file`) are laid
+#    out together, our code compiled with a section per function so that the linker can move each;
+#  - RELR=yes: relative relocations packed (DT_RELR), 35 KB read at start instead of 2 MB. The binary
+#    then needs glibc 2.36 or newer; the default follows the build host's glibc, and
+#    `make release RELR=` builds one for older hosts.
+ROOT    := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+ORDER_FILE := $(ROOT)/linker/ztguardd.order
 RELEASE := -c release --static-swift-stdlib
-LLD := $(shell PATH="$$(dirname "$$(readlink -f "$$(command -v $(SWIFT))")"):$$PATH" command -v ld.lld)
-GLIBC_RELR := $(shell getconf GNU_LIBC_VERSION 2>/dev/null | awk '{ split($$2, v, "."); print (v[1] > 2 || (v[1] == 2 && v[2] >= 36)) ? "yes" : "" }')
+# The toolchain's own lld (next to the runtime it ships), else one on PATH.
+LLD := $(shell dir=$$($(SWIFT) -print-target-info 2>/dev/null | sed -n 's/.*"runtimeResourcePath": *"\(.*\)".*/\1/p'); \
+	if [ -n "$$dir" ] && [ -x "$$dir/../../bin/ld.lld" ]; then echo "$$dir/../../bin/ld.lld"; else command -v ld.lld; fi)
+RELR ?= $(shell getconf GNU_LIBC_VERSION 2>/dev/null | awk '{ split($$2, v, "."); print (v[1] > 2 || (v[1] == 2 && v[2] >= 36)) ? "yes" : "" }')
 ifneq ($(LLD),)
-RELEASE += -Xswiftc -Xfrontend -Xswiftc -function-sections -Xswiftc -use-ld=lld \
-	-Xlinker --symbol-ordering-file=$(CURDIR)/linker/ztguardd.order -Xlinker --no-warn-symbol-ordering
-ifneq ($(GLIBC_RELR),)
+ORDER_FLAGS ?= -Xlinker --symbol-ordering-file=$(ORDER_FILE) -Xlinker --no-warn-symbol-ordering
+RELEASE += -Xswiftc -Xfrontend -Xswiftc -function-sections -Xswiftc -use-ld=lld $(ORDER_FLAGS)
+ifeq ($(RELR),yes)
 RELEASE += -Xlinker -z -Xlinker pack-relative-relocs
 endif
 endif
+# SwiftPM does not see the order file as an input of the link: a binary older than it is removed, so
+# that the next build links it again with the new order.
+define relink_if_reordered
+	@bin=$$($(SWIFT) build $(RELEASE) --scratch-path $(1) --show-bin-path)/ztguardd; \
+	if [ -e "$$bin" ] && [ -e "$(ORDER_FILE)" ] && [ "$(ORDER_FILE)" -nt "$$bin" ]; then rm -f "$$bin"; fi
+endef
 # make e2e: where the release products are built (another folder keeps a parallel debug build in
 # .build undisturbed), and where the container root is cached (git-ignored).
 SCRATCH ?= .build
@@ -64,6 +75,8 @@ test: deps
 	$(SWIFT) test --skip-build
 
 release: deps
+	$(call relink_if_reordered,.build)
+	@echo "release link: $(if $(LLD),lld ($(LLD)), the default linker: lld not found)$(if $(filter yes,$(RELR)), with DT_RELR)"
 	$(SWIFT) build $(RELEASE) --product ztguardd $(STRICT)
 
 demo: deps
@@ -88,6 +101,7 @@ install: release
 # Cloudflare API on loopback, checks systemctl/journalctl; also systemd-analyze verify/security.
 # Root only (through sudo otherwise); every wait is bounded; the whole run at most 20 minutes.
 e2e: deps
+	$(call relink_if_reordered,$(SCRATCH))
 	$(SWIFT) build $(RELEASE) --scratch-path $(SCRATCH) --product ztguardd $(STRICT)
 	$(SWIFT) build $(RELEASE) --scratch-path $(SCRATCH) --product fake-cloudflare $(STRICT)
 	$(SUDO) env SCRATCH=$(SCRATCH) E2E_DIR=$(E2E_DIR) timeout -k 60 1200 e2e/run.sh
@@ -123,16 +137,17 @@ bench-deps: deps $(BENCH_VENV)/.cloudflare-$(CLOUDFLARE_SDK_VERSION)
 bench-compare: bench-deps
 	$(PYTHON) bench/compare.py $(BENCH_COMPARE_ARGS)
 
-# The release build's flags, for the scripts that build it themselves (bench/compare.py, linker/).
+# The release build's flags, one per line, for the scripts that build it themselves (bench/compare.py,
+# linker/profile_hot_functions.py, which profiles without the order: `make print-release-flags ORDER_FLAGS=`).
 print-release-flags:
-	@echo $(RELEASE)
+	@for flag in $(RELEASE); do echo "$$flag"; done
 
 # Re-profiles which functions ztguardd executes (callgrind, against a loopback fake) and rewrites
 # linker/ztguardd.order. Not part of any other target: run it after large changes, commit the file.
 order-file: deps
 	@command -v valgrind >/dev/null || { \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq valgrind; }
-	$(PYTHON) linker/profile_hot_functions.py
+	SWIFT=$(SWIFT) $(PYTHON) linker/profile_hot_functions.py
 
 clean:
 	rm -rf .build

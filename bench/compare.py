@@ -91,12 +91,18 @@ def log(message):
 def build(skip):
     # The release build's own flags (static runtime, lld's function order), as `make release` builds it.
     flags = subprocess.run(["make", "-s", "print-release-flags"], cwd=ROOT, check=True, capture_output=True,
-                           text=True, timeout=60).stdout.split()
+                           text=True, timeout=60).stdout.splitlines()
+    swift = os.environ.get("SWIFT", "swift")
     commands = [
-        ["swift", "build", *flags, "--scratch-path", SCRATCH, "--product", product]
+        [swift, "build", *flags, "--scratch-path", SCRATCH, "--product", product]
         for product in ("ztguardd", "fake-cloudflare")
     ]
     if not skip:
+        # SwiftPM does not see the order file as a link input: a binary older than it is linked again.
+        order = os.path.join(ROOT, "linker", "ztguardd.order")
+        stale = os.path.join(ROOT, SCRATCH, "release", "ztguardd")
+        if os.path.exists(stale) and os.path.exists(order) and os.path.getmtime(order) > os.path.getmtime(stale):
+            os.remove(stale)
         for command in commands:
             log("+ " + " ".join(command))
             subprocess.run(command, cwd=ROOT, check=True, timeout=3600)

@@ -130,7 +130,7 @@ trap 'fail "interrupted by a signal (make e2e allows 20 minutes in all)"; exit 1
 # Prerequisites
 [[ $(id -u) == 0 ]] || die "e2e needs root (systemd-nspawn, cgroups): run sudo make e2e"
 for binary in "$ZTGUARDD_BIN" "$FAKE_BIN"; do
-    [[ -x $binary ]] || die "missing $binary: build it with swift build -c release --static-swift-stdlib --scratch-path $SCRATCH (make e2e does)"
+    [[ -x $binary ]] || die "missing $binary: make e2e builds it (the release flags of make print-release-flags, --scratch-path $SCRATCH)"
 done
 missing=()
 command -v debootstrap >/dev/null || missing+=(debootstrap)

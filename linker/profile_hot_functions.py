@@ -20,9 +20,11 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -33,18 +35,15 @@ SCRATCH = ".build-order"
 OUTPUT = os.path.join(ROOT, "linker", "ztguardd.order")
 
 
+JOURNAL_SOCKET = "/run/systemd/journal/socket"
+
+
 def build(skip):
-    flags = subprocess.run(["make", "-s", "print-release-flags"], cwd=ROOT, check=True, capture_output=True,
-                           text=True, timeout=60).stdout.split()
-    # Profiled without the order file (it is what is being written): drop each `-Xlinker --…symbol-ordering…`.
-    kept = []
-    for flag in flags:
-        if "symbol-ordering" in flag:
-            kept.pop()  # its -Xlinker
-        else:
-            kept.append(flag)
-    flags = kept
-    commands = [["swift", "build", *flags, "--scratch-path", SCRATCH, "--product", product]
+    # Profiled without the order file (it is what is being written).
+    flags = subprocess.run(["make", "-s", "print-release-flags", "ORDER_FLAGS="], cwd=ROOT, check=True,
+                           capture_output=True, text=True, timeout=60).stdout.splitlines()
+    swift = os.environ.get("SWIFT", "swift")
+    commands = [[swift, "build", *flags, "--scratch-path", SCRATCH, "--product", product]
                 for product in ("ztguardd", "fake-cloudflare")]
     if not skip:
         for command in commands:
@@ -55,14 +54,63 @@ def build(skip):
     return {name: os.path.join(bin_path, name) for name in ("ztguardd", "fake-cloudflare")}
 
 
-def wait_for(path, needle, timeout):
+def wait_for(path, needle, process, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with open(path, "rb") as file:
             if needle in file.read():
                 return
+        if process.poll() is not None:
+            raise SystemExit(f"ztguardd exited {process.returncode} before {needle!r} appeared; see {path}")
         time.sleep(0.5)
     raise SystemExit(f"{needle!r} did not appear in {path} within {timeout} s")
+
+
+def journal_stand_in_possible():
+    """Whether one run can journal to a socket of our own at journald's path.
+
+    Where journald listens, ztguardd would journal the profiled runs' thousands of records into the
+    administrator's audit trail: the script refuses (run it in a container without journald, as CI is).
+    Where nothing is at /run/systemd/journal and we are root, a stand-in socket is put there for one run,
+    so that the journal path is profiled too, and removed after."""
+    if os.path.exists(JOURNAL_SOCKET):
+        raise SystemExit(f"journald listens here ({JOURNAL_SOCKET}): the profiled runs would write their records "
+                         "into this host's journal; run make order-file in a container without journald")
+    if os.geteuid() != 0 or os.path.exists(os.path.dirname(JOURNAL_SOCKET)):
+        print("not root, or /run/systemd/journal exists: the journal path is not profiled", file=sys.stderr)
+        return False
+    return True
+
+
+class JournalStandIn:
+    """A datagram socket at journald's path that reads and drops what ztguardd sends it."""
+
+    def __init__(self):
+        self.created = [path for path in (os.path.dirname(os.path.dirname(JOURNAL_SOCKET)),
+                                          os.path.dirname(JOURNAL_SOCKET)) if not os.path.exists(path)]
+        for path in self.created:
+            os.mkdir(path)
+        self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.socket.bind(JOURNAL_SOCKET)
+        self.socket.settimeout(0.5)
+        self.open = True
+        self.thread = threading.Thread(target=self.drain, daemon=True)
+        self.thread.start()
+
+    def drain(self):
+        while self.open:
+            try:
+                self.socket.recv(1 << 20)
+            except (TimeoutError, OSError):
+                pass
+
+    def close(self):
+        self.open = False
+        self.thread.join(timeout=5)
+        self.socket.close()
+        os.unlink(JOURNAL_SOCKET)
+        for path in reversed(self.created):
+            os.rmdir(path)
 
 
 def main():
@@ -71,6 +119,7 @@ def main():
     args = parser.parse_args()
     if not shutil.which("valgrind"):
         raise SystemExit("valgrind is needed: apt-get install valgrind")
+    journal_run = journal_stand_in_possible()
     binaries = build(args.skip_build)
     work = tempfile.mkdtemp(prefix="ztguardd-order-")
     # Valgrind 3.19 cannot read the DWARF 5 that Swift 6 writes; the symbol table is all it needs.
@@ -81,10 +130,21 @@ def main():
     def start(name, arguments, env):
         out = os.path.join(work, f"{name}.callgrind")
         outputs.append(out)
-        err = open(os.path.join(work, f"{name}.err"), "w")
         command = ["valgrind", "--tool=callgrind", "--demangle=no", "--dump-instr=no", "--compress-strings=no",
                    "--compress-pos=no", f"--callgrind-out-file={out}", profiled, *arguments]
-        return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        with open(os.path.join(work, f"{name}.err"), "w") as err:
+            return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=err)
+
+    def finish(name, process, timeout=600):
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=60)
+            raise SystemExit(f"{name} did not finish within {timeout} s under valgrind (logs in {work})")
+        # check-config and plan exit 0 here; every command's own status is part of what is profiled.
+        if process.returncode != 0:
+            raise SystemExit(f"{name} exited {process.returncode} (logs in {work})")
 
     with compare.Fake(binaries["fake-cloudflare"], 10_000, work, "order") as fake:
         config = compare.write_config(work, fake.base, 50)
@@ -104,25 +164,29 @@ def main():
             ("help", ["--help"], state_env),
         ]
         for name, arguments, env in runs:
-            process = start(name, arguments, env)
+            finish(name, start(name, arguments, env))
+        # The journal path, with a stand-in for journald.
+        if journal_run:
+            stand_in = JournalStandIn()
             try:
-                process.wait(timeout=600)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                raise SystemExit(f"{name} did not finish within 600 s under valgrind")
+                finish("dry-run-journal", start("dry-run-journal", ["run", "--once", "--dry-run", "--config", config],
+                                                environment()))
+            finally:
+                stand_in.close()
         # The daemon: its first run (the fleet is revoked by now; a fresh fake would list it all again),
         # a reload, a graceful stop.
         process = start("daemon", ["run", "--config", config], environment())
         err = os.path.join(work, "daemon.err")
         try:
-            wait_for(err, b'"run-finished"', 600)
+            wait_for(err, b'"run-finished"', process, 600)
             process.send_signal(signal.SIGHUP)
-            wait_for(err, b'"Configuration reloaded"', 120)
+            wait_for(err, b'"Configuration reloaded"', process, 120)
             process.send_signal(signal.SIGTERM)
-            process.wait(timeout=120)
+            finish("daemon", process, 120)
         finally:
             if process.poll() is None:
                 process.kill()
+                process.wait(timeout=60)
 
     names = set()
     for path in outputs:
@@ -132,7 +196,10 @@ def main():
                 if line.startswith("ob="):
                     current = line[3:].strip()
                 elif line.startswith("fn=") and current == profiled:
-                    names.add(re.sub(r"'\d+$", "", line[3:].strip()))  # callgrind's recursion-depth suffix
+                    name = re.sub(r"'\d+$", "", line[3:].strip())  # callgrind's recursion-depth suffix
+                    # Code without a symbol is named by its address ("0x…") or "(below main)": not orderable.
+                    if not name.startswith(("0x", "(")):
+                        names.add(name)
     if len(names) < 1000:
         raise SystemExit(f"only {len(names)} functions seen; is valgrind working? (logs in {work})")
     with open(OUTPUT, "w") as file:

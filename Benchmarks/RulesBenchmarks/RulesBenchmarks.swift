@@ -45,7 +45,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // What `run` and `plan` do: the listing evaluated page by page as it arrives.
+    // Evaluation only, as `run` and `plan` feed it: page by page (the pages are decoded in setup).
     for size in [100_000, 1_000_000] {
         Benchmark(
             "evaluation by pages of 1,000: \(size.formatted) registrations",

@@ -46,18 +46,19 @@ import Testing
         [Dictionary(uniqueKeysWithValues: AuditKey.allCases.filter { $0 != .event }.map { ($0, "value of \($0.rawValue)") })]
         + AuditKey.allCases.map { [$0: "only \($0.rawValue)"] } + [[:]]
 
-    @Test("an audit record given as journal fields has the fields, in the order, that the logger's metadata gives",
+    @Test("an audit record given as journal fields is, byte for byte, the line the logger's metadata gives",
           arguments: AuditEvent.allCases, auditFieldSets)
     func auditFieldsMatchTheMetadataPath(event: AuditEvent, fields: [AuditKey: String]) {
-        // The metadata AuditLog logs when the handler is not one of ours.
-        var metadata = Logger.Metadata()
-        metadata[AuditKey.event.rawValue] = .string(event.rawValue)
-        metadata["message_id"] = .string(event.messageID)
-        for (key, value) in fields { metadata[key.rawValue] = .string(value) }
-        let viaMetadata = JournalFields.fields(message: "Registration revoked", level: event.level, metadata: metadata)
-        let direct = JournalFields.fields(message: "Registration revoked", event: event, audit: fields)
-        #expect(direct.map(\.name) == viaMetadata.map(\.name))
-        #expect(direct.map(\.value) == viaMetadata.map(\.value))
+        // The same record through AuditLog twice: to a handler that is not ours (swift-log's metadata,
+        // made into fields as our handlers' `log(event:)` does) and to one that takes fields.
+        let plain = CapturingLogHandler()
+        AuditLog(logger: Logger(label: "test") { _ in plain }).record(event, "Registration revoked", fields)
+        let direct = CapturingFieldsHandler(logLevel: .trace)
+        AuditLog(logger: Logger(label: "test") { _ in direct }).record(event, "Registration revoked", fields)
+        let viaMetadata = plain.fields.withLock { $0 }
+        let viaFields = direct.written.withLock { $0 }
+        #expect(viaMetadata.count == 1)
+        #expect(viaFields.map(JSONLinesLogHandler.line) == viaMetadata.map(JSONLinesLogHandler.line))
     }
 
     @Test("AuditLog gives our handlers the journal fields directly, honouring their level", arguments: [
@@ -84,14 +85,31 @@ import Testing
     }
 }
 
-/// Records what AuditLog gives it, by path.
-private struct CapturingFieldsHandler: JournalFieldsHandler {
-    final class Box<Value: Sendable>: Sendable {
-        let mutex: Mutex<Value>
-        init(_ value: Value) { mutex = Mutex(value) }
-        func withLock<Result>(_ body: (inout Value) -> Result) -> Result { mutex.withLock { body(&$0) } }
+private final class Box<Value: Sendable>: Sendable {
+    let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result { mutex.withLock { body(&$0) } }
+}
+
+/// A handler that is not ours: keeps the fields our handlers would make of each record's metadata.
+private struct CapturingLogHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    let fields = Box<[[(name: String, value: String)]]>([])
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
     }
 
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        fields.withLock { $0.append(JournalFields.fields(message: "\(event.message)", level: event.level, metadata: merged)) }
+    }
+}
+
+/// Records what AuditLog gives it, by path.
+private struct CapturingFieldsHandler: JournalFieldsHandler {
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level
     let written = Box<[[(name: String, value: String)]]>([])
