@@ -1,4 +1,5 @@
 import Logging
+import Rules
 
 /// The events of the audit trail (SPEC §6), each with its fixed journal `MESSAGE_ID`,
 /// explained in `systemd/ztguardd.catalog`.
@@ -139,5 +140,26 @@ struct AuditLog: Sendable {
         metadata["message_id"] = .string(event.messageID)
         for (key, value) in fields { metadata[key.rawValue] = .string(value) }
         logger.log(level: event.level, message, metadata: metadata)
+    }
+}
+
+extension RunReport.Action {
+    /// What `journalctl -t ztguardd` shows of the action's record: what happened to which registration,
+    /// and why. The outcome decides the words: a dry run's record must not read as if it had acted.
+    var journalMessage: Logger.Message {
+        let device = deviceName.isEmpty ? "unnamed device" : deviceName
+        let subject = "registration \(registrationID) (\(device)\(userEmail.map { ", \($0)" } ?? ""))"
+        let verb = action.rawValue
+        switch outcome {
+        case .done:
+            let done = action.pastTense
+            return "\(done.prefix(1).uppercased() + done.dropFirst()) \(subject): \(reason)"
+        case .planned:
+            return "Would \(verb) \(subject) (dry run): \(reason)"
+        case .skipped:
+            return "Did not \(verb) \(subject): a safety limit or a shutdown stopped the run first"
+        case .failed:
+            return "Could not \(verb) \(subject): \(error ?? "the API refused it")"
+        }
     }
 }

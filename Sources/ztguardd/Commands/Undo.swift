@@ -76,7 +76,7 @@ struct Undo: AsyncParsableCommand {
                 ]
                 fields[.userEmail] = action.userEmail
                 fields[.error] = action.error
-                audit.record(.action, "Registration unrevoked (undo)", fields)
+                audit.record(.action, action.journalMessage, fields)
                 StandardOutput.write("\(action.outcome.rawValue): unrevoke \(action.deviceName) (\(action.registrationID))"
                     + (action.error.map { ": \($0)" } ?? "") + "\n")
             }

@@ -168,7 +168,7 @@ struct Enforcer: Sendable {
             fields[.lastSeen] = action.lastSeenAt.map(RFC3339.string(from:))
             fields[.clientVersion] = action.clientVersion
             fields[.error] = action.error
-            audit.record(.action, "Registration \(action.action.pastTense)", fields)
+            audit.record(.action, action.journalMessage, fields)
         }
     }
 

@@ -1,0 +1,30 @@
+import Logging
+import Rules
+import Testing
+
+@testable import ztguardd
+
+@Suite struct AuditMessageTests {
+    static func action(_ kind: RuleAction, _ outcome: RunReport.Action.Outcome, email: String? = "ana@example.com",
+                       device: String = "LAPTOP-8F2K1", error: String? = nil) -> RunReport.Action {
+        let registration = Registration(id: "r-1", deviceID: "d-1", deviceName: device, userEmail: email)
+        var action = RunReport.Action(
+            PlannedAction(rule: "stale", action: kind, registration: registration, reason: "last seen 114 days ago (limit 90 days)"),
+            outcome: outcome)
+        action.error = error
+        return action
+    }
+
+    @Test("an action's journal message says what happened, to which registration, and why", arguments: [
+        (action(.revoke, .done), "Revoked registration r-1 (LAPTOP-8F2K1, ana@example.com): last seen 114 days ago (limit 90 days)"),
+        (action(.delete, .done), "Deleted registration r-1 (LAPTOP-8F2K1, ana@example.com): last seen 114 days ago (limit 90 days)"),
+        (action(.unrevoke, .done, email: nil), "Unrevoked registration r-1 (LAPTOP-8F2K1): last seen 114 days ago (limit 90 days)"),
+        (action(.revoke, .planned), "Would revoke registration r-1 (LAPTOP-8F2K1, ana@example.com) (dry run): last seen 114 days ago (limit 90 days)"),
+        (action(.delete, .skipped, device: ""), "Did not delete registration r-1 (unnamed device, ana@example.com): a safety limit or a shutdown stopped the run first"),
+        (action(.revoke, .failed, error: "HTTP 403: forbidden"), "Could not revoke registration r-1 (LAPTOP-8F2K1, ana@example.com): HTTP 403: forbidden"),
+        (action(.revoke, .failed), "Could not revoke registration r-1 (LAPTOP-8F2K1, ana@example.com): the API refused it"),
+    ])
+    func message(action: RunReport.Action, expected: String) {
+        #expect(action.journalMessage.description == expected)
+    }
+}
