@@ -27,7 +27,7 @@ LLD := $(shell dir=$$($(SWIFT) -print-target-info 2>/dev/null | sed -n 's/.*"run
 	if [ -n "$$dir" ] && [ -x "$$dir/../../bin/ld.lld" ]; then echo "$$dir/../../bin/ld.lld"; else command -v ld.lld; fi)
 RELR ?= $(shell getconf GNU_LIBC_VERSION 2>/dev/null | awk '{ split($$2, v, "."); print (v[1] > 2 || (v[1] == 2 && v[2] >= 36)) ? "yes" : "" }')
 ifneq ($(LLD),)
-ORDER_FLAGS ?= -Xlinker --symbol-ordering-file=$(ORDER_FILE) -Xlinker --no-warn-symbol-ordering
+ORDER_FLAGS ?= $(if $(wildcard $(ORDER_FILE)),-Xlinker --symbol-ordering-file=$(ORDER_FILE) -Xlinker --no-warn-symbol-ordering)
 RELEASE += -Xswiftc -Xfrontend -Xswiftc -function-sections -Xswiftc -use-ld=lld $(ORDER_FLAGS)
 ifeq ($(RELR),yes)
 RELEASE += -Xlinker -z -Xlinker pack-relative-relocs
