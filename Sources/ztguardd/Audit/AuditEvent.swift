@@ -122,7 +122,7 @@ enum AuditKey: String, CaseIterable, Sendable {
 struct AuditLog: Sendable {
     var logger: Logger
 
-    /// Records `event` with a fixed message and `fields`.
+    /// Records `event` with `message` (what `journalctl` shows) and `fields`.
     func record(_ event: AuditEvent, _ message: Logger.Message, _ fields: [AuditKey: String]) {
         // Our own handlers take the record as journal fields, the same fields in the same order as
         // they would make of the metadata below (tested byte for byte): a run's thousands of action
