@@ -26,7 +26,7 @@ struct JournalWriter: Sendable {
         switch destination {
         case .systemJournal:
             // Every `NAME=value` in one buffer, an iovec into it per field (lengths given, so a value may
-            // hold any byte): two allocations an entry rather than a string and a C copy per field, for the
+            // hold any byte): three arrays an entry rather than a string and a C copy per field, for the
             // thousands of records a run journals. sd_journal_sendv has sent the entry when it returns.
             var buffer: [UInt8] = []
             buffer.reserveCapacity(fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 1 })
