@@ -36,7 +36,7 @@ endif
 # SwiftPM does not see the order file as an input of the link: a binary older than it is removed, so
 # that the next build links it again with the new order.
 define relink_if_reordered
-	@bin=$$($(SWIFT) build $(RELEASE) --scratch-path $(1) --show-bin-path)/ztguardd; \
+	@bin=$(1)/release/ztguardd; \
 	if [ -e "$$bin" ] && [ -e "$(ORDER_FILE)" ] && [ "$(ORDER_FILE)" -nt "$$bin" ]; then rm -f "$$bin"; fi
 endef
 # make e2e: where the release products are built (another folder keeps a parallel debug build in

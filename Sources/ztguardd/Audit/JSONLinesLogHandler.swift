@@ -48,14 +48,7 @@ struct JSONLinesLogHandler: LogHandler {
         line.append(UInt8(ascii: "\""))
         let bytes = text.utf8
         // Bytes of multi-byte characters are all 0x80 or above, so a byte test cannot split a character.
-        // Scanning a span is several times faster than `bytes.contains(where:)`, and most values pass.
-        let span = bytes.span
-        var isPlain = true
-        for index in span.indices where needsEscape(span[index]) {
-            isPlain = false
-            break
-        }
-        if isPlain {
+        if !text.containsUTF8Byte(where: needsEscape) {
             line.append(contentsOf: bytes)
         } else {
             for byte in bytes {
@@ -88,6 +81,18 @@ struct JSONLinesLogHandler: LogHandler {
 }
 
 extension JSONLinesLogHandler: JournalFieldsHandler {}
+
+extension String {
+    /// Whether one of the string's UTF-8 bytes satisfies `test`: the check JSON writers make before
+    /// copying a value verbatim. Through a span: several times faster than `utf8.contains(where:)`,
+    /// and most values pass.
+    @inline(__always)
+    func containsUTF8Byte(where test: (UInt8) -> Bool) -> Bool {
+        let span = utf8.span
+        for index in span.indices where test(span[index]) { return true }
+        return false
+    }
+}
 
 /// Human-readable diagnostics on stderr for interactive commands: `level: message key=value …`.
 struct ConsoleLogHandler: LogHandler {

@@ -64,14 +64,7 @@ extension RunReport.Action {
     /// escapes are written verbatim by any JSON encoder, and the report tests compare the bytes.
     func appendPlainJSON(to out: inout [UInt8]) -> Bool {
         func isPlain(_ text: String?) -> Bool {
-            guard let text else { return true }
-            // A span, as JSONLinesLogHandler.appendQuoted: several times faster than `utf8.contains(where:)`.
-            let span = text.utf8.span
-            for index in span.indices {
-                let byte = span[index]
-                if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F { return false }
-            }
-            return true
+            !(text?.containsUTF8Byte { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F } ?? false)
         }
         let lastSeen = lastSeenAt.map(RFC3339.string(from:))
         guard isPlain(rule), isPlain(registrationID), isPlain(deviceID), isPlain(deviceName), isPlain(userEmail),

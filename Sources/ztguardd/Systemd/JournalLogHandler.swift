@@ -40,11 +40,7 @@ extension JournalLogHandler: JournalFieldsHandler {}
 /// carry the same names.
 enum JournalFields {
     static func fields(message: String, level: Logger.Level, metadata: Logger.Metadata) -> [(name: String, value: String)] {
-        var fields: [(name: String, value: String)] = []
-        fields.reserveCapacity(metadata.count + 3)
-        fields.append(("MESSAGE", message))
-        fields.append(("PRIORITY", "\(priority(of: level))"))
-        fields.append(("SYSLOG_IDENTIFIER", "ztguardd"))
+        var fields = leading(message: message, level: level, capacity: metadata.count + 3)
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
             let name = key == "message_id" ? "MESSAGE_ID" : AuditKey.journalField(for: key)
             // Audit values are strings: take them as they are rather than through an interpolation's copy.
@@ -61,11 +57,7 @@ enum JournalFields {
     /// makes of the metadata ``AuditLog`` would log (`event`, `message_id` and every key of `audit`),
     /// without building that metadata.
     static func fields(message: String, event: AuditEvent, audit: [AuditKey: String]) -> [(name: String, value: String)] {
-        var fields: [(name: String, value: String)] = []
-        fields.reserveCapacity(audit.count + 5)
-        fields.append(("MESSAGE", message))
-        fields.append(("PRIORITY", "\(priority(of: event.level))"))
-        fields.append(("SYSLOG_IDENTIFIER", "ztguardd"))
+        var fields = leading(message: message, level: event.level, capacity: audit.count + 5)
         for slot in AuditKey.recordOrder {
             guard let key = slot else {
                 fields.append(("MESSAGE_ID", event.messageID))
@@ -76,6 +68,17 @@ enum JournalFields {
                 fields.append((key.journalField, value))
             }
         }
+        return fields
+    }
+
+    /// `MESSAGE`, `PRIORITY` and `SYSLOG_IDENTIFIER`, which every record starts with, in an array with
+    /// room for `capacity` fields.
+    private static func leading(message: String, level: Logger.Level, capacity: Int) -> [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(capacity)
+        fields.append(("MESSAGE", message))
+        fields.append(("PRIORITY", "\(priority(of: level))"))
+        fields.append(("SYSLOG_IDENTIFIER", "ztguardd"))
         return fields
     }
 
