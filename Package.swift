@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "RulesTests", dependencies: ["Rules"], swiftSettings: strictSettings),
         .testTarget(
             name: "CloudflareTests",
-            dependencies: ["Cloudflare", "Rules", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Cloudflare", "Rules", "Simulation", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(

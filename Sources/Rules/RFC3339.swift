@@ -23,6 +23,12 @@ public enum RFC3339 {
         return text.withUTF8 { parse($0) }
     }
 
+    /// Parses an RFC 3339 timestamp given as UTF-8, as ``date(from:)`` does: for readers of JSON
+    /// bytes, which then make no string.
+    package static func date(utf8: ArraySlice<UInt8>) -> Date? {
+        utf8.withUnsafeBufferPointer { parse($0) }
+    }
+
     /// Formats `date` in UTC, as `2026-08-01T09:12:00Z`, adding microseconds
     /// (`2026-08-01T09:12:00.123456Z`) only when the instant has a fractional second.
     /// A non-finite date, which no parsed or computed date is, gives `invalid-date` rather than a trap.

@@ -1,5 +1,6 @@
 public import Logging
 import FoundationEssentials
+import Rules
 import Synchronization
 
 /// Talks to the Cloudflare API v4 for one account: authentication, the response envelope,
@@ -121,7 +122,7 @@ public struct CloudflareClient: Sendable {
     static func interpret<Payload: Decodable>(
         _ response: HTTPResponse, label: String, as: Payload.Type
     ) -> Swift.Result<Envelope<Payload>, CloudflareAPIError> {
-        let envelope = try? JSONDecoder().decode(Envelope<Payload>.self, from: Data(response.body))
+        let envelope = decodeEnvelope(response.body, as: Payload.self)
         let messages = envelope?.errors ?? []
         switch response.status {
         case 200..<300:
@@ -146,6 +147,15 @@ public struct CloudflareClient: Sendable {
             let code: CloudflareAPIError.Code = RetryPolicy.isTransient(status: response.status) ? .server : .rejected
             return .failure(CloudflareAPIError(code: code, status: response.status, request: label, messages: messages))
         }
+    }
+
+    /// The body's envelope, nil when it is not one. A page of registrations goes through
+    /// ``RegistrationPageDecoder`` first, which leaves any body it does not fully understand to `JSONDecoder`.
+    static func decodeEnvelope<Payload: Decodable>(_ body: [UInt8], as: Payload.Type) -> Envelope<Payload>? {
+        if Payload.self == [Registration].self, let page = RegistrationPageDecoder.envelope(from: body) {
+            return page as? Envelope<Payload>
+        }
+        return try? JSONDecoder().decode(Envelope<Payload>.self, from: Data(body))
     }
 
     /// Transient failures (SPEC §5): 408, 5xx, an unusable body, and `success:false` under 2xx.

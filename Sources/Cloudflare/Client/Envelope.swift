@@ -10,6 +10,13 @@ struct Envelope<Payload: Decodable>: Decodable {
         case resultInfo = "result_info"
     }
 
+    init(success: Bool, errors: [CloudflareAPIError.Message], result: Payload?, resultInfo: ResultInfo?) {
+        self.success = success
+        self.errors = errors
+        self.result = result
+        self.resultInfo = resultInfo
+    }
+
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         success = try container.decode(Bool.self, forKey: .success)
@@ -20,7 +27,7 @@ struct Envelope<Payload: Decodable>: Decodable {
 }
 
 /// Pagination details: `cursor` for cursor pagination, `page`/`total_pages` for page pagination.
-struct ResultInfo: Decodable, Sendable {
+struct ResultInfo: Decodable, Sendable, Equatable {
     var cursor: String?
     var count: Int?
     var perPage: Int?

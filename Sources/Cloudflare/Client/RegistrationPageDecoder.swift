@@ -1,0 +1,441 @@
+import FoundationEssentials
+import Rules
+
+/// Reads a page of `GET …/devices/registrations` without `JSONDecoder`: the one answer ztguardd reads in
+/// bulk.
+///
+/// `JSONDecoder` builds a dictionary of every object's keys before `Registration.init(from:)` asks for
+/// one, and looks up generic metadata for every value; on a dry run over 100,000 registrations that was
+/// 43 % of the process's CPU. This reader walks the bytes once and makes each ``Registration`` from the
+/// fields it names, skipping the others.
+///
+/// It is a fast path, not a second JSON parser to trust: it takes only bodies it understands completely
+/// and returns nil for anything else, and the caller then decodes the body with `JSONDecoder`, which
+/// decides, and words the error. Left to `JSONDecoder`: a backslash in any string, a key that appears
+/// twice in one object, a non-empty `errors` array, a `result_info` number that is not a plain integer,
+/// a byte order mark, nesting deeper than ``maximumDepth``, and anything that is not strict JSON (RFC 8259),
+/// whose lenient corners `JSONDecoder` resolves in its own way (it accepts trailing commas, for one).
+/// What it returns equals what `JSONDecoder` gives for the same bytes: `RegistrationPageDecoderTests`
+/// decode pages, edge cases and thousands of mutated pages both ways and compare.
+enum RegistrationPageDecoder {
+    /// Deeper values are left to `JSONDecoder` rather than recursed into.
+    static let maximumDepth = 64
+
+    /// The page's envelope, or nil when the body is outside the fast path (see the type's summary).
+    static func envelope(from body: [UInt8]) -> Envelope<[Registration]>? {
+        var reader = Reader(bytes: body)
+        return try? reader.envelope()
+    }
+}
+
+/// Thrown for anything the fast path leaves to `JSONDecoder`; never escapes ``RegistrationPageDecoder``.
+private struct OutsideFastPath: Error {}
+
+/// A cursor over the body's bytes. Every method starts at its value's first byte (whitespace already
+/// skipped) and ends just past the value.
+private struct Reader {
+    let bytes: [UInt8]
+    var index = 0
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    // MARK: The envelope and its parts
+
+    mutating func envelope() throws(OutsideFastPath) -> Envelope<[Registration]> {
+        var success: Bool?
+        var result: [Registration]?
+        var resultInfo: ResultInfo?
+        var seen = SeenKeys()
+        skipWhitespace()
+        var more = try openObject()
+        while more {
+            let key = try memberKey()
+            if matches(key, "success") {
+                try seen.insert(0)
+                success = try bool()
+            } else if matches(key, "errors") {
+                try seen.insert(1)
+                try emptyArrayOrNull()
+            } else if matches(key, "result") {
+                try seen.insert(2)
+                result = try registrations()
+            } else if matches(key, "result_info") {
+                try seen.insert(3)
+                resultInfo = try self.resultInfo()
+            } else {
+                try skipValue(depth: 1)
+            }
+            more = try nextMember()
+        }
+        skipWhitespace()
+        guard index == bytes.count, let success else { throw OutsideFastPath() }
+        return Envelope(success: success, errors: [], result: result, resultInfo: resultInfo)
+    }
+
+    mutating func registrations() throws(OutsideFastPath) -> [Registration]? {
+        if null() { return nil }
+        var registrations: [Registration] = []
+        var more = try openArray()
+        while more {
+            registrations.append(try registration())
+            more = try nextElement()
+        }
+        return registrations
+    }
+
+    /// The fields of ``Registration/init(from:)``, with its rules: `id` and `device.id` required,
+    /// a missing or null `device.name` is "", an empty timestamp is nil.
+    mutating func registration() throws(OutsideFastPath) -> Registration {
+        var id: String?
+        var createdAt: Date?, lastSeenAt: Date?, revokedAt: Date?
+        var keyType: String?, tunnelType: String?
+        var deviceID: String?, deviceName: String?, clientVersion: String?
+        var userID: String?, userEmail: String?, userName: String?
+        var profileID: String?, profileName: String?
+        var seen = SeenKeys()
+        var more = try openObject()
+        while more {
+            let key = try memberKey()
+            if matches(key, "id") {
+                try seen.insert(0)
+                id = try string()
+            } else if matches(key, "last_seen_at") {
+                try seen.insert(1)
+                lastSeenAt = try timestamp()
+            } else if matches(key, "created_at") {
+                try seen.insert(2)
+                createdAt = try timestamp()
+            } else if matches(key, "revoked_at") {
+                try seen.insert(3)
+                revokedAt = try timestamp()
+            } else if matches(key, "key_type") {
+                try seen.insert(4)
+                keyType = try optionalString()
+            } else if matches(key, "tunnel_type") {
+                try seen.insert(5)
+                tunnelType = try optionalString()
+            } else if matches(key, "device") {
+                try seen.insert(6)
+                var device = SeenKeys()
+                var deviceMore = try openObject()
+                while deviceMore {
+                    let key = try memberKey()
+                    if matches(key, "id") {
+                        try device.insert(0)
+                        deviceID = try string()
+                    } else if matches(key, "name") {
+                        try device.insert(1)
+                        deviceName = try optionalString()
+                    } else if matches(key, "client_version") {
+                        try device.insert(2)
+                        clientVersion = try optionalString()
+                    } else {
+                        try skipValue(depth: 3)
+                    }
+                    deviceMore = try nextMember()
+                }
+            } else if matches(key, "user") {
+                try seen.insert(7)
+                var user = SeenKeys()
+                var userMore = null() ? false : try openObject()
+                while userMore {
+                    let key = try memberKey()
+                    if matches(key, "id") {
+                        try user.insert(0)
+                        userID = try optionalString()
+                    } else if matches(key, "email") {
+                        try user.insert(1)
+                        userEmail = try optionalString()
+                    } else if matches(key, "name") {
+                        try user.insert(2)
+                        userName = try optionalString()
+                    } else {
+                        try skipValue(depth: 3)
+                    }
+                    userMore = try nextMember()
+                }
+            } else if matches(key, "policy") {
+                try seen.insert(8)
+                var policy = SeenKeys()
+                var policyMore = null() ? false : try openObject()
+                while policyMore {
+                    let key = try memberKey()
+                    if matches(key, "id") {
+                        try policy.insert(0)
+                        profileID = try optionalString()
+                    } else if matches(key, "name") {
+                        try policy.insert(1)
+                        profileName = try optionalString()
+                    } else {
+                        try skipValue(depth: 3)
+                    }
+                    policyMore = try nextMember()
+                }
+            } else {
+                try skipValue(depth: 2)
+            }
+            more = try nextMember()
+        }
+        guard let id, let deviceID else { throw OutsideFastPath() }
+        return Registration(
+            id: id, deviceID: deviceID, deviceName: deviceName ?? "", clientVersion: clientVersion,
+            createdAt: createdAt, lastSeenAt: lastSeenAt, revokedAt: revokedAt, keyType: keyType,
+            tunnelType: tunnelType, userID: userID, userEmail: userEmail, userName: userName,
+            profileID: profileID, profileName: profileName)
+    }
+
+    mutating func resultInfo() throws(OutsideFastPath) -> ResultInfo? {
+        if null() { return nil }
+        var info = ResultInfo()
+        var seen = SeenKeys()
+        var more = try openObject()
+        while more {
+            let key = try memberKey()
+            if matches(key, "cursor") {
+                try seen.insert(0)
+                info.cursor = try optionalString()
+            } else if matches(key, "count") {
+                try seen.insert(1)
+                info.count = try optionalInteger()
+            } else if matches(key, "page") {
+                try seen.insert(2)
+                info.page = try optionalInteger()
+            } else if matches(key, "per_page") {
+                try seen.insert(3)
+                info.perPage = try optionalInteger()
+            } else if matches(key, "total_count") {
+                try seen.insert(4)
+                info.totalCount = try optionalInteger()
+            } else if matches(key, "total_pages") {
+                try seen.insert(5)
+                info.totalPages = try optionalInteger()
+            } else {
+                try skipValue(depth: 2)
+            }
+            more = try nextMember()
+        }
+        return info
+    }
+
+    /// `errors` is only read on the fast path when it says nothing; messages go through `JSONDecoder`.
+    mutating func emptyArrayOrNull() throws(OutsideFastPath) {
+        if null() { return }
+        guard try !openArray() else { throw OutsideFastPath() }
+    }
+
+    // MARK: Values
+
+    mutating func string() throws(OutsideFastPath) -> String {
+        String(decoding: bytes[try stringContents()], as: UTF8.self)
+    }
+
+    mutating func optionalString() throws(OutsideFastPath) -> String? {
+        null() ? nil : try string()
+    }
+
+    /// An RFC 3339 timestamp, nil for null or an empty string.
+    mutating func timestamp() throws(OutsideFastPath) -> Date? {
+        if null() { return nil }
+        let contents = try stringContents()
+        if contents.isEmpty { return nil }
+        guard let date = RFC3339.date(utf8: bytes[contents]) else { throw OutsideFastPath() }
+        return date
+    }
+
+    mutating func bool() throws(OutsideFastPath) -> Bool {
+        if literal("true") { return true }
+        if literal("false") { return false }
+        throw OutsideFastPath()
+    }
+
+    /// A plain integer (`-?(0|[1-9][0-9]*)`) that fits an `Int`, or null.
+    mutating func optionalInteger() throws(OutsideFastPath) -> Int? {
+        if null() { return nil }
+        let number = try numberContents()
+        var position = number.lowerBound
+        let negative = bytes[position] == UInt8(ascii: "-")
+        if negative { position += 1 }
+        var value = 0
+        while position < number.upperBound {
+            let digit = bytes[position] &- UInt8(ascii: "0")
+            guard digit < 10 else { throw OutsideFastPath() }  // a fraction or an exponent
+            let (times10, overflowed) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflowedAgain) = times10.addingReportingOverflow(negative ? -Int(digit) : Int(digit))
+            guard !overflowed, !overflowedAgain else { throw OutsideFastPath() }
+            value = sum
+            position += 1
+        }
+        return value
+    }
+
+    // MARK: JSON syntax (RFC 8259, strict)
+
+    /// The range of a string's contents, between its quotes; the quotes are consumed. Escapes and
+    /// invalid UTF-8 are outside the fast path, as are control characters, which JSON forbids.
+    mutating func stringContents() throws(OutsideFastPath) -> Range<Int> {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw OutsideFastPath() }
+        index += 1
+        let start = index
+        var union: UInt8 = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let contents = start..<index
+                index += 1
+                if union >= 0x80, String(validating: bytes[contents], as: UTF8.self) == nil {
+                    throw OutsideFastPath()
+                }
+                return contents
+            }
+            guard byte != UInt8(ascii: "\\"), byte >= 0x20 else { throw OutsideFastPath() }
+            union |= byte
+            index += 1
+        }
+        throw OutsideFastPath()
+    }
+
+    /// The range of a number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    mutating func numberContents() throws(OutsideFastPath) -> Range<Int> {
+        let start = index
+        if peek == UInt8(ascii: "-") { index += 1 }
+        if peek == UInt8(ascii: "0") {
+            index += 1
+        } else {
+            guard skipDigits() else { throw OutsideFastPath() }
+        }
+        if peek == UInt8(ascii: ".") {
+            index += 1
+            guard skipDigits() else { throw OutsideFastPath() }
+        }
+        if peek == UInt8(ascii: "e") || peek == UInt8(ascii: "E") {
+            index += 1
+            if peek == UInt8(ascii: "+") || peek == UInt8(ascii: "-") { index += 1 }
+            guard skipDigits() else { throw OutsideFastPath() }
+        }
+        return start..<index
+    }
+
+    /// Skips one or more digits; false when there is none.
+    mutating func skipDigits() -> Bool {
+        let start = index
+        while let byte = peek, byte &- UInt8(ascii: "0") < 10 { index += 1 }
+        return index > start
+    }
+
+    /// Consumes `word` (`true`, `false`, `null`) when it is next; the delimiter after it is checked by
+    /// whoever reads on.
+    mutating func literal(_ word: String) -> Bool {
+        let length = word.utf8.count
+        guard index + length <= bytes.count, bytes[index..<index + length].elementsEqual(word.utf8) else {
+            return false
+        }
+        index += length
+        return true
+    }
+
+    mutating func null() -> Bool { literal("null") }
+
+    /// Any value, checked and dropped.
+    mutating func skipValue(depth: Int) throws(OutsideFastPath) {
+        guard depth <= RegistrationPageDecoder.maximumDepth, let byte = peek else { throw OutsideFastPath() }
+        switch byte {
+        case UInt8(ascii: "\""):
+            _ = try stringContents()
+        case UInt8(ascii: "{"):
+            var more = try openObject()
+            while more {
+                _ = try memberKey()
+                try skipValue(depth: depth + 1)
+                more = try nextMember()
+            }
+        case UInt8(ascii: "["):
+            var more = try openArray()
+            while more {
+                try skipValue(depth: depth + 1)
+                more = try nextElement()
+            }
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            _ = try numberContents()
+        default:
+            guard literal("true") || literal("false") || literal("null") else { throw OutsideFastPath() }
+        }
+    }
+
+    /// Consumes `{`; true when a member follows, false when the object is empty (`}` consumed too).
+    mutating func openObject() throws(OutsideFastPath) -> Bool {
+        guard peek == UInt8(ascii: "{") else { throw OutsideFastPath() }
+        index += 1
+        skipWhitespace()
+        guard peek == UInt8(ascii: "}") else { return true }
+        index += 1
+        return false
+    }
+
+    /// A member's key and the colon after it; leaves `index` at the value.
+    mutating func memberKey() throws(OutsideFastPath) -> Range<Int> {
+        let key = try stringContents()
+        skipWhitespace()
+        guard peek == UInt8(ascii: ":") else { throw OutsideFastPath() }
+        index += 1
+        skipWhitespace()
+        return key
+    }
+
+    /// After a member's value: true when `,` and another member follow, false at `}` (consumed).
+    mutating func nextMember() throws(OutsideFastPath) -> Bool {
+        try next(closing: UInt8(ascii: "}"))
+    }
+
+    /// Consumes `[`; true when an element follows, false when the array is empty (`]` consumed too).
+    mutating func openArray() throws(OutsideFastPath) -> Bool {
+        guard peek == UInt8(ascii: "[") else { throw OutsideFastPath() }
+        index += 1
+        skipWhitespace()
+        guard peek == UInt8(ascii: "]") else { return true }
+        index += 1
+        return false
+    }
+
+    /// After an element: true when `,` and another element follow, false at `]` (consumed).
+    mutating func nextElement() throws(OutsideFastPath) -> Bool {
+        try next(closing: UInt8(ascii: "]"))
+    }
+
+    private mutating func next(closing: UInt8) throws(OutsideFastPath) -> Bool {
+        skipWhitespace()
+        guard let byte = peek else { throw OutsideFastPath() }
+        index += 1
+        if byte == closing { return false }
+        guard byte == UInt8(ascii: ",") else { throw OutsideFastPath() }
+        skipWhitespace()
+        return true
+    }
+
+    mutating func skipWhitespace() {
+        while let byte = peek,
+            byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
+                || byte == UInt8(ascii: "\t")
+        {
+            index += 1
+        }
+    }
+
+    var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    /// Whether the key's bytes spell `name` (no escapes: a key with one never gets here).
+    func matches(_ key: Range<Int>, _ name: String) -> Bool {
+        key.count == name.utf8.count && bytes[key].elementsEqual(name.utf8)
+    }
+}
+
+/// The keys an object has already given, so that a repeated one leaves the fast path: `JSONDecoder`
+/// keeps the first of two equal keys, and what it does with them is its business.
+private struct SeenKeys {
+    private var bits: UInt16 = 0
+
+    mutating func insert(_ bit: Int) throws(OutsideFastPath) {
+        let mask: UInt16 = 1 << bit
+        guard bits & mask == 0 else { throw OutsideFastPath() }
+        bits |= mask
+    }
+}
