@@ -48,9 +48,11 @@ import Testing
 
     @Test("an audit record given as journal fields is, byte for byte, the line the logger's metadata gives",
           arguments: AuditEvent.allCases, auditFieldSets)
-    func auditFieldsMatchTheMetadataPath(event: AuditEvent, fields: [AuditKey: String]) {
+    func auditFieldsMatchTheMetadataPath(event: AuditEvent, values: [AuditKey: String]) {
         // The same record through AuditLog twice: to a handler that is not ours (swift-log's metadata,
         // made into fields as our handlers' `log(event:)` does) and to one that takes fields.
+        var fields = AuditFields()
+        for (key, value) in values { fields[key] = value }
         let plain = CapturingLogHandler()
         AuditLog(logger: Logger(label: "test") { _ in plain }).record(event, "Registration revoked", fields)
         let direct = CapturingFieldsHandler(logLevel: .trace)

@@ -93,6 +93,38 @@ enum AuditKey: String, CaseIterable, Sendable {
         }
     }
 
+    /// The key's place among ``allCases``: its slot in ``AuditFields``.
+    var slot: Int {
+        switch self {
+        case .event: 0
+        case .runID: 1
+        case .dryRun: 2
+        case .rule: 3
+        case .action: 4
+        case .outcome: 5
+        case .reason: 6
+        case .registrationID: 7
+        case .deviceID: 8
+        case .deviceName: 9
+        case .userEmail: 10
+        case .lastSeen: 11
+        case .clientVersion: 12
+        case .listed: 13
+        case .selected: 14
+        case .done: 15
+        case .failed: 16
+        case .apiRequests: 17
+        case .durationMS: 18
+        case .error: 19
+        case .configPath: 20
+        case .tokenExpiresOn: 21
+        case .listingSeenBefore: 22
+        }
+    }
+
+    /// How many keys there are.
+    static let count = allCases.count
+
     /// Every audit key, and nil for `message_id`, in the order of their metadata keys: the order in
     /// which ``JournalFields`` writes the fields of a record.
     static let recordOrder: [AuditKey?] = (allCases.map { Optional($0) } + [nil]).sorted {
@@ -118,12 +150,35 @@ enum AuditKey: String, CaseIterable, Sendable {
     }
 }
 
+/// The fields of one audit record: a slot for each ``AuditKey``, where a dictionary would hash every
+/// key's string twice per record (once to store it, once to write it), and a run writes a record for
+/// each of its thousands of actions.
+struct AuditFields: ExpressibleByDictionaryLiteral, Sendable {
+    private var values = [String?](repeating: nil, count: AuditKey.count)
+
+    init() {}
+
+    init(dictionaryLiteral elements: (AuditKey, String)...) {
+        for (key, value) in elements { values[key.slot] = value }
+    }
+
+    subscript(key: AuditKey) -> String? {
+        get { values[key.slot] }
+        set { values[key.slot] = newValue }
+    }
+
+    /// The keys that have a value, with it, in the order of ``AuditKey/allCases``.
+    var given: [(key: AuditKey, value: String)] {
+        AuditKey.allCases.compactMap { key in values[key.slot].map { (key, $0) } }
+    }
+}
+
 /// Writes audit records through the one `Logger`, whose handler sends them to the journal.
 struct AuditLog: Sendable {
     var logger: Logger
 
     /// Records `event` with `message` (what `journalctl` shows) and `fields`.
-    func record(_ event: AuditEvent, _ message: Logger.Message, _ fields: [AuditKey: String]) {
+    func record(_ event: AuditEvent, _ message: Logger.Message, _ fields: AuditFields) {
         // Our own handlers take the record as journal fields, the same fields in the same order as
         // they would make of the metadata below (tested byte for byte): a run's thousands of action
         // records then skip building a dictionary of strings and sorting its keys. Metadata of the
@@ -135,10 +190,11 @@ struct AuditLog: Sendable {
             handler.write(JournalFields.fields(message: message.description, event: event, audit: fields))
             return
         }
-        var metadata = Logger.Metadata(minimumCapacity: fields.count + 2)
+        let given = fields.given
+        var metadata = Logger.Metadata(minimumCapacity: given.count + 2)
         metadata[AuditKey.event.rawValue] = .string(event.rawValue)
         metadata["message_id"] = .string(event.messageID)
-        for (key, value) in fields { metadata[key.rawValue] = .string(value) }
+        for (key, value) in given { metadata[key.rawValue] = .string(value) }
         logger.log(level: event.level, message, metadata: metadata)
     }
 }

@@ -69,7 +69,7 @@ struct Undo: AsyncParsableCommand {
             }
             let audit = AuditLog(logger: logger)
             for action in actions {
-                var fields: [AuditKey: String] = [
+                var fields: AuditFields = [
                     .runID: undoRunID, .dryRun: dryRun ? "1" : "0", .rule: action.rule, .action: "unrevoke",
                     .outcome: action.outcome.rawValue, .reason: action.reason, .registrationID: action.registrationID,
                     .deviceID: action.deviceID, .deviceName: action.deviceName,

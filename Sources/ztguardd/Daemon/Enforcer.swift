@@ -43,7 +43,7 @@ struct Enforcer: Sendable {
         var report = RunReport(runID: runID, startedAt: now, dryRun: dryRun, listed: 0, actions: [], aborted: nil)
         var waitingForGrace: [String: Int] = [:]
         let query = RegistrationQuery(for: configuration.ruleSet, at: now)
-        var startFields: [AuditKey: String] = [.runID: runID, .dryRun: dryRun ? "1" : "0"]
+        var startFields: AuditFields = [.runID: runID, .dryRun: dryRun ? "1" : "0"]
         // Said at the start: with the filter, `listed` counts only what the API sent.
         startFields[.listingSeenBefore] = query.seenBefore.map(RFC3339.string(from:))
         audit.record(.runStarted, "Run started", startFields)
@@ -52,7 +52,7 @@ struct Enforcer: Sendable {
             report.finishedAt = wallClock.now
             report.apiRequests = client.requestsSent - requestsBefore
             report.durationMS = Int((ContinuousClock.now - started).milliseconds)
-            var fields: [AuditKey: String] = [
+            var fields: AuditFields = [
                 .runID: runID, .dryRun: dryRun ? "1" : "0", .listed: "\(report.listed)", .selected: "\(report.selected)",
                 .done: "\(report.doneCount)", .failed: "\(report.failedCount)",
                 .apiRequests: "\(report.apiRequests ?? 0)", .durationMS: "\(report.durationMS ?? 0)",
@@ -154,7 +154,7 @@ struct Enforcer: Sendable {
     /// are rather than from a filtered copy.
     private func recordActions(_ actions: some Sequence<RunReport.Action>, runID: String, dryRun: Bool) {
         for action in actions {
-            var fields = [AuditKey: String](minimumCapacity: 13)
+            var fields = AuditFields()
             fields[.runID] = runID
             fields[.dryRun] = dryRun || action.outcome == .planned ? "1" : "0"
             fields[.rule] = action.rule

@@ -56,8 +56,8 @@ enum JournalFields {
     /// The fields of an audit record: the same, in the same order, as ``fields(message:level:metadata:)``
     /// makes of the metadata ``AuditLog`` would log (`event`, `message_id` and every key of `audit`),
     /// without building that metadata.
-    static func fields(message: String, event: AuditEvent, audit: [AuditKey: String]) -> [(name: String, value: String)] {
-        var fields = leading(message: message, level: event.level, capacity: audit.count + 5)
+    static func fields(message: String, event: AuditEvent, audit: AuditFields) -> [(name: String, value: String)] {
+        var fields = leading(message: message, level: event.level, capacity: AuditKey.count + 4)
         for slot in AuditKey.recordOrder {
             guard let key = slot else {
                 fields.append(("MESSAGE_ID", event.messageID))
