@@ -49,17 +49,17 @@ private struct Reader {
         skipWhitespace()
         var more = try openObject()
         while more {
-            let key = try memberKey()
-            if matches(key, "success") {
+            let key = PackedKey(bytes, try memberKey())
+            if key == .success {
                 try seen.insert(0)
                 success = try bool()
-            } else if matches(key, "errors") {
+            } else if key == .errors {
                 try seen.insert(1)
                 try emptyArrayOrNull()
-            } else if matches(key, "result") {
+            } else if key == .result {
                 try seen.insert(2)
                 result = try registrations()
-            } else if matches(key, "result_info") {
+            } else if key == .resultInfo {
                 try seen.insert(3)
                 resultInfo = try self.resultInfo()
             } else {
@@ -95,38 +95,38 @@ private struct Reader {
         var seen = SeenKeys()
         var more = try openObject()
         while more {
-            let key = try memberKey()
-            if matches(key, "id") {
+            let key = PackedKey(bytes, try memberKey())
+            if key == .id {
                 try seen.insert(0)
                 id = try string()
-            } else if matches(key, "last_seen_at") {
+            } else if key == .lastSeenAt {
                 try seen.insert(1)
                 lastSeenAt = try timestamp()
-            } else if matches(key, "created_at") {
+            } else if key == .createdAt {
                 try seen.insert(2)
                 createdAt = try timestamp()
-            } else if matches(key, "revoked_at") {
+            } else if key == .revokedAt {
                 try seen.insert(3)
                 revokedAt = try timestamp()
-            } else if matches(key, "key_type") {
+            } else if key == .keyType {
                 try seen.insert(4)
                 keyType = try optionalString()
-            } else if matches(key, "tunnel_type") {
+            } else if key == .tunnelType {
                 try seen.insert(5)
                 tunnelType = try optionalString()
-            } else if matches(key, "device") {
+            } else if key == .device {
                 try seen.insert(6)
                 var device = SeenKeys()
                 var deviceMore = try openObject()
                 while deviceMore {
-                    let key = try memberKey()
-                    if matches(key, "id") {
+                    let key = PackedKey(bytes, try memberKey())
+                    if key == .id {
                         try device.insert(0)
                         deviceID = try string()
-                    } else if matches(key, "name") {
+                    } else if key == .name {
                         try device.insert(1)
                         deviceName = try optionalString()
-                    } else if matches(key, "client_version") {
+                    } else if key == .clientVersion {
                         try device.insert(2)
                         clientVersion = try optionalString()
                     } else {
@@ -134,19 +134,19 @@ private struct Reader {
                     }
                     deviceMore = try nextMember()
                 }
-            } else if matches(key, "user") {
+            } else if key == .user {
                 try seen.insert(7)
                 var user = SeenKeys()
                 var userMore = null() ? false : try openObject()
                 while userMore {
-                    let key = try memberKey()
-                    if matches(key, "id") {
+                    let key = PackedKey(bytes, try memberKey())
+                    if key == .id {
                         try user.insert(0)
                         userID = try optionalString()
-                    } else if matches(key, "email") {
+                    } else if key == .email {
                         try user.insert(1)
                         userEmail = try optionalString()
-                    } else if matches(key, "name") {
+                    } else if key == .name {
                         try user.insert(2)
                         userName = try optionalString()
                     } else {
@@ -154,16 +154,16 @@ private struct Reader {
                     }
                     userMore = try nextMember()
                 }
-            } else if matches(key, "policy") {
+            } else if key == .policy {
                 try seen.insert(8)
                 var policy = SeenKeys()
                 var policyMore = null() ? false : try openObject()
                 while policyMore {
-                    let key = try memberKey()
-                    if matches(key, "id") {
+                    let key = PackedKey(bytes, try memberKey())
+                    if key == .id {
                         try policy.insert(0)
                         profileID = try optionalString()
-                    } else if matches(key, "name") {
+                    } else if key == .name {
                         try policy.insert(1)
                         profileName = try optionalString()
                     } else {
@@ -190,23 +190,23 @@ private struct Reader {
         var seen = SeenKeys()
         var more = try openObject()
         while more {
-            let key = try memberKey()
-            if matches(key, "cursor") {
+            let key = PackedKey(bytes, try memberKey())
+            if key == .cursor {
                 try seen.insert(0)
                 info.cursor = try optionalString()
-            } else if matches(key, "count") {
+            } else if key == .count {
                 try seen.insert(1)
                 info.count = try optionalInteger()
-            } else if matches(key, "page") {
+            } else if key == .page {
                 try seen.insert(2)
                 info.page = try optionalInteger()
-            } else if matches(key, "per_page") {
+            } else if key == .perPage {
                 try seen.insert(3)
                 info.perPage = try optionalInteger()
-            } else if matches(key, "total_count") {
+            } else if key == .totalCount {
                 try seen.insert(4)
                 info.totalCount = try optionalInteger()
-            } else if matches(key, "total_pages") {
+            } else if key == .totalPages {
                 try seen.insert(5)
                 info.totalPages = try optionalInteger()
             } else {
@@ -422,10 +422,55 @@ private struct Reader {
 
     var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
 
-    /// Whether the key's bytes spell `name` (no escapes: a key with one never gets here).
-    func matches(_ key: Range<Int>, _ name: String) -> Bool {
-        key.count == name.utf8.count && bytes[key].elementsEqual(name.utf8)
+}
+
+/// An object key packed into two words, so that telling which field a key names takes a few integer
+/// comparisons rather than a walk over its bytes for every field it might be. A key longer than 16
+/// bytes packs to a value no field's name has.
+private struct PackedKey: Equatable {
+    private var low: UInt64 = 0
+    private var high: UInt64 = 0
+    private var length: Int
+
+    init(_ bytes: [UInt8], _ key: Range<Int>) {
+        length = key.count
+        guard length <= 16 else { return }
+        for (offset, index) in key.enumerated() {
+            if offset < 8 {
+                low |= UInt64(bytes[index]) << (offset * 8)
+            } else {
+                high |= UInt64(bytes[index]) << ((offset - 8) * 8)
+            }
+        }
     }
+
+    init(_ name: String) {
+        let bytes = Array(name.utf8)
+        self.init(bytes, bytes.indices)
+    }
+
+    static let clientVersion = PackedKey("client_version")
+    static let count = PackedKey("count")
+    static let createdAt = PackedKey("created_at")
+    static let cursor = PackedKey("cursor")
+    static let device = PackedKey("device")
+    static let email = PackedKey("email")
+    static let errors = PackedKey("errors")
+    static let id = PackedKey("id")
+    static let keyType = PackedKey("key_type")
+    static let lastSeenAt = PackedKey("last_seen_at")
+    static let name = PackedKey("name")
+    static let page = PackedKey("page")
+    static let perPage = PackedKey("per_page")
+    static let policy = PackedKey("policy")
+    static let result = PackedKey("result")
+    static let resultInfo = PackedKey("result_info")
+    static let revokedAt = PackedKey("revoked_at")
+    static let success = PackedKey("success")
+    static let totalCount = PackedKey("total_count")
+    static let totalPages = PackedKey("total_pages")
+    static let tunnelType = PackedKey("tunnel_type")
+    static let user = PackedKey("user")
 }
 
 /// The keys an object has already given, so that a repeated one leaves the fast path: `JSONDecoder`
