@@ -202,6 +202,75 @@ import Testing
     }
 }
 
+extension DaemonLifecycleTests {
+    @Test("between runs the daemon hands back the pages of its executable that the run read")
+    func idleDaemonPagesOutItsExecutable() async throws {
+        // A copy of its own, written to disk: pages another running ztguardd maps too are left alone
+        // by the kernel, and dirty pages cannot be dropped until they are written.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ztg-exe-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let binary = directory.appendingPathComponent("ztguardd")
+        try FileManager.default.copyItem(at: ztguarddBinary, to: binary)
+        let copy = try FileHandle(forUpdating: binary)
+        try copy.synchronize()
+        try copy.close()
+
+        let notify = try DatagramSocket()
+        try await withFakeAPI(makeAccount(count: 300)) { server in
+            let config = try writeConfiguration(apiBase: server.baseURL, extra: "dry_run = true", rules: """
+                [schedule]
+                interval = "1h"
+
+                [[rule]]
+                name = "stale"
+                action = "delete"
+                [rule.match]
+                last_seen_older_than = "90d"
+                """)
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = ["run", "--config", config]
+            process.environment = [
+                "NOTIFY_SOCKET": notify.path, "CLOUDFLARE_API_TOKEN": token,
+                "STATE_DIRECTORY": directory.appendingPathComponent("state").path,
+            ]
+            process.standardError = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            defer { if process.isRunning { process.terminate() } }
+
+            try #require(await notify.next(until: "STATUS=Last dry run") != nil)
+            try await Task.sleep(for: .milliseconds(500))
+            let resident = try readOnlyExecutableResidentKB(of: process.processIdentifier, path: binary.path)
+            // Measured with this debug build: 5.4 MB of the executable's 8.5 MB of read-only mappings
+            // stayed resident while idle before, 1.7 MB after (what its way to sleep read back in).
+            #expect(resident.mapped > 4_096, "the executable's read-only mappings: \(resident.mapped) kB")
+            #expect(resident.resident < 2_560, "\(resident.resident) kB of the executable resident while idle")
+            #expect(process.isRunning)
+        }
+    }
+}
+
+/// The sizes and resident sizes (kB) of `path`'s read-only private mappings in `pid`, from its smaps.
+private func readOnlyExecutableResidentKB(of pid: Int32, path: String) throws -> (mapped: Int, resident: Int) {
+    let smaps = try String(contentsOfFile: "/proc/\(pid)/smaps", encoding: .utf8)
+    var mapped = 0
+    var resident = 0
+    var counting = false
+    for line in smaps.split(separator: "\n") {
+        let columns = line.split(separator: " ", omittingEmptySubsequences: true)
+        if let first = columns.first, first.contains("-"), columns.count >= 5 {
+            counting = columns.count == 6 && columns[5] == path && columns[1].hasPrefix("r-") && columns[1].hasSuffix("p")
+        } else if counting, columns.count == 3, columns[0] == "Size:" {
+            mapped += Int(columns[1]) ?? 0
+        } else if counting, columns.count == 3, columns[0] == "Rss:" {
+            resident += Int(columns[1]) ?? 0
+        }
+    }
+    return (mapped, resident)
+}
+
 /// Voluntary context switches of every thread of `pid`: a thread that wakes and sleeps again adds one.
 /// (Involuntary ones count preemptions of a thread already awake, which a loaded machine adds.)
 private func contextSwitches(of pid: Int32) throws -> Int {
