@@ -127,7 +127,7 @@ if Context.environment["ZTGUARDD_BENCHMARKS"] == "1" {
     package.targets.append(
         .executableTarget(
             name: "RulesBenchmarks",
-            dependencies: ["Rules", "Simulation", .product(name: "Benchmark", package: "benchmark")],
+            dependencies: ["Rules", "Simulation", "Cloudflare", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/RulesBenchmarks",
             swiftSettings: strictSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

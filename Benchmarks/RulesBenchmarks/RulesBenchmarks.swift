@@ -1,4 +1,5 @@
 import Benchmark
+import Cloudflare
 import Rules
 import Simulation
 
@@ -95,6 +96,31 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(pageBytes, page.count)
     } setup: {
         APIPage.json()
+    }
+
+    // What the client does with a page since 2026-12-01: RegistrationPageDecoder, which leaves only
+    // bodies it does not fully understand to JSONDecoder. The same page as above.
+    Benchmark(
+        "decode page of 1,000 registrations, the client's fast path",
+        configuration: .init(
+            metrics: [.wallClock, .throughput, .mallocCountTotal, bytesPerSecond, registrationsPerSecond, pageBytes],
+            scalingFactor: .kilo,
+            maxIterations: 5_000
+        )
+    ) { benchmark, page in
+        let clock = ContinuousClock()
+        let start = clock.now
+        guard let registrations = RegistrationPageDecoder.registrations(from: page) else {
+            fatalError("the synthetic page left the fast path")
+        }
+        let elapsed = clock.now - start
+        precondition(registrations.count == APIPage.registrationCount)
+        blackHole(registrations)
+        benchmark.measurement(bytesPerSecond, perSecond(page.count, in: elapsed))
+        benchmark.measurement(registrationsPerSecond, perSecond(registrations.count, in: elapsed))
+        benchmark.measurement(pageBytes, page.count)
+    } setup: {
+        [UInt8](APIPage.json())
     }
 }
 
