@@ -20,14 +20,6 @@ enum FileContents {
         }
     }
 
-    /// The target of the symbolic link at `path`, or nil (with `errno` set).
-    static func readLink(_ path: String) -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink(path, &buffer, buffer.count)
-        guard count >= 0, count < buffer.count else { return nil }
-        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
     /// Replaces the file at `path` with `bytes` so that a crash at any instant leaves either the old
     /// or the new contents, never a mix; see ``writeAtomically(to:mode:contents:)``.
     ///
