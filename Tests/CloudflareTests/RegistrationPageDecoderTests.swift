@@ -60,17 +60,57 @@ import Testing
         #expect(RegistrationPageDecoder.envelope(from: [0xEF, 0xBB, 0xBF] + Array(Self.page(registrations: "").utf8)) == nil)
     }
 
+    @Test("every proper prefix of a page is left to JSONDecoder")
+    func truncated() {
+        let page = Array(Self.page(registrations: [Self.full, Self.sparse, Self.unicode].joined(separator: ",")).utf8)
+        let read = (0..<page.count).filter { RegistrationPageDecoder.envelope(from: Array(page[..<$0])) != nil }
+        #expect(read.isEmpty, "prefixes read: \(read.prefix(5))")
+        #expect(RegistrationPageDecoder.envelope(from: page) != nil)
+    }
+
+    @Test("invalid UTF-8 in a skipped or a read string is left to JSONDecoder",
+          arguments: [[0xED, 0xA0, 0x80], [0xC0, 0x80], [0xE0, 0x80, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x80], [0xFE]] as [[UInt8]])
+    func invalidUTF8(_ sequence: [UInt8]) {
+        for template in [#"{"id":"r","device":{"id":"d","name":"A_B"}}"#, #"{"id":"r","device":{"id":"d"},"note":"A_B"}"#] {
+            var body = Array(Self.page(registrations: template).utf8)
+            let marker = body.firstIndex(of: UInt8(ascii: "_"))!
+            body.replaceSubrange(marker...marker, with: sequence)
+            #expect(RegistrationPageDecoder.envelope(from: body) == nil, "\(sequence) in \(template)")
+        }
+    }
+
+    @Test("the keys tell fields apart by every byte and the length, up to 16 bytes and beyond")
+    func keysThatAlmostMatch() throws {
+        // Each near-miss carries a value of a type its look-alike field would refuse, so a key taken
+        // for the field would leave the fast path, and the readable test below would fail.
+        let registration = #"""
+            {"id":"r","i":1,"idx":true,"iD":[1],"device":{"id":"d","ID":2,"client_versioN":3,"client_version_x":[],
+            "name_":{}},"last_seen_aT":4,"last_seen_at_":5,"created_at ":6,"userx":7,"user":{"emai":8,"e-mail":9},
+            "policy":{"nam":10,"namespace":11},"key_typ":12,"tunnel_type.":13,"seventeen_bytes_a":14,
+            "sixteen_bytes_ab":15}
+            """#
+        let body = Array(Self.page(registrations: registration).utf8)
+        let envelope = try #require(RegistrationPageDecoder.envelope(from: body))
+        #expect(envelope.result == [Registration(id: "r", deviceID: "d", deviceName: "")])
+        try expectSameAsJSONDecoder(body)
+        let info = Array(#"{"success":true,"result_infoX":1,"result_info":{"cursorx":1,"count_":"2","per_pagE":[],"total_counts":{}}}"#.utf8)
+        #expect(RegistrationPageDecoder.envelope(from: info)?.resultInfo == ResultInfo())
+        try expectSameAsJSONDecoder(info)
+    }
+
     /// Thousands of random edits of a page: deleted, inserted, replaced and repeated bytes. Most
     /// break the JSON; many do not (a digit for a digit, a space, a letter in a name).
     @Test("mutated pages: whenever the fast path reads one, JSONDecoder reads the same envelope")
     func mutatedPages() throws {
         let original = Array(Self.page(registrations: [Self.full, Self.sparse, Self.unicode].joined(separator: ",")).utf8)
-        let alphabet = Array(#"{}[]":,\ 0123456789.-eEtrufalsn_xé"#.utf8)
+        // JSON's own bytes, letters, and bytes JSON or UTF-8 refuse: controls, DEL, stray continuation
+        // bytes, the lead of a UTF-16 surrogate, 0xFF.
+        let alphabet = Array(#"{}[]":,\ 0123456789.-eEtrufalsn_xé"#.utf8) + [0x00, 0x09, 0x0B, 0x0C, 0x7F, 0x80, 0xBF, 0xC3, 0xED, 0xFF]
         var random = SplitMix(seed: 20_261_201)
         var read = 0
         for _ in 0..<4_000 {
             var body = original
-            for _ in 0..<(1 + random.next(below: 3)) {
+            for _ in 0..<(1 + random.next(below: 5)) {
                 let position = random.next(below: body.count)
                 switch random.next(below: 4) {
                 case 0: body.remove(at: position)
@@ -110,7 +150,11 @@ import Testing
         #expect(fast.success == reference.success, sourceLocation: sourceLocation)
         #expect(fast.errors == reference.errors, sourceLocation: sourceLocation)
         #expect(fast.result == reference.result, sourceLocation: sourceLocation)
+        // String equality is canonical equivalence: compare the bytes too.
+        #expect(fast.result?.map(\.utf8Fields) == reference.result?.map(\.utf8Fields), sourceLocation: sourceLocation)
         #expect(fast.resultInfo == reference.resultInfo, sourceLocation: sourceLocation)
+        #expect(fast.resultInfo?.cursor.map { Array($0.utf8) } == reference.resultInfo?.cursor.map { Array($0.utf8) },
+                sourceLocation: sourceLocation)
     }
 
     static func page(registrations: String, extra: String = #","messages":[]"#) -> String {
@@ -152,6 +196,9 @@ import Testing
         Example(name: "success false without messages", body: #"{"success":false,"errors":[],"result":null}"#),
         Example(name: "keys in another order", body: #"{"result_info":{"total_count":-1,"cursor":""},"result":[],"success":true}"#),
         Example(name: "an offset timestamp", body: page(registrations: #"{"id":"r","device":{"id":"d"},"last_seen_at":"2026-01-01T00:00:00.5-05:30"}"#)),
+        Example(name: "nesting of 64 in a skipped value",
+                body: #"{"success":true,"n":"# + String(repeating: "[", count: 64) + String(repeating: "]", count: 64) + "}"),
+        Example(name: "minus zero", body: #"{"success":true,"result_info":{"count":-0,"page":0}}"#),
         Example(name: "the largest Int", body: #"{"success":true,"result_info":{"count":9223372036854775807,"page":-9223372036854775808}}"#),
     ]
 
@@ -182,9 +229,31 @@ import Testing
         Example(name: "a misspelt literal", body: page(registrations: full, extra: #","n":nul"#)),
         Example(name: "nesting deeper than 64",
                 body: page(registrations: full, extra: #","n":"# + String(repeating: "[", count: 70) + String(repeating: "]", count: 70))),
+        Example(name: "a repeated envelope key", body: #"{"success":true,"result":[],"result":null}"#),
+        Example(name: "a repeated user key", body: page(registrations: #"{"id":"r","device":{"id":"d"},"user":{"email":"a","email":"b"}}"#)),
+        Example(name: "a repeated policy key", body: page(registrations: #"{"id":"r","device":{"id":"d"},"policy":{"name":"a","name":"b"}}"#)),
+        Example(name: "a repeated result_info key", body: #"{"success":true,"result_info":{"cursor":"a","cursor":"b"}}"#),
+        Example(name: "a user that is a string", body: page(registrations: #"{"id":"r","device":{"id":"d"},"user":"u"}"#)),
+        Example(name: "a policy that is a boolean", body: page(registrations: #"{"id":"r","device":{"id":"d"},"policy":true}"#)),
+        Example(name: "errors as an object", body: #"{"success":true,"errors":{}}"#),
+        Example(name: "errors with a number", body: #"{"success":true,"errors":[1]}"#),
+        Example(name: "nesting of 65 in a skipped value",
+                body: #"{"success":true,"n":"# + String(repeating: "[", count: 65) + String(repeating: "]", count: 65) + "}"),
         Example(name: "an array for an envelope", body: "[]"),
         Example(name: "an empty body", body: ""),
     ]
+}
+
+extension Registration {
+    /// Every string field's bytes and every timestamp, for a comparison that `String`'s canonical
+    /// equivalence cannot blur.
+    fileprivate var utf8Fields: [[UInt8]] {
+        [id, deviceID, deviceName, clientVersion, keyType, tunnelType, userID, userEmail, userName, profileID, profileName]
+            .map { $0.map { Array($0.utf8) } ?? [0xFF] }
+            + [createdAt, lastSeenAt, revokedAt].map { date in
+                date.map { withUnsafeBytes(of: $0.timeIntervalSince1970.bitPattern) { Array($0) } } ?? [0xFF]
+            }
+    }
 }
 
 /// SplitMix64: a small seeded generator, so that a failing mutation can be replayed.

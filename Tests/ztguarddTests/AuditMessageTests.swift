@@ -28,3 +28,21 @@ import Testing
         #expect(action.journalMessage.description == expected)
     }
 }
+
+@Suite struct AuditFieldsTests {
+    @Test("every audit key has a slot of its own, in the order of allCases")
+    func slots() {
+        #expect(AuditKey.allCases.map(\.slot) == Array(0..<AuditKey.count))
+    }
+
+    @Test("a field set and read back by key, the others left empty; given lists what was set")
+    func setAndRead() {
+        var fields: AuditFields = [.runID: "run-1", .error: "boom"]
+        fields[.reason] = "stale"
+        fields[.error] = nil
+        #expect(fields[.runID] == "run-1")
+        #expect(fields[.reason] == "stale")
+        #expect(fields[.error] == nil)
+        #expect(fields.given.map(\.key) == [.runID, .reason])
+    }
+}
