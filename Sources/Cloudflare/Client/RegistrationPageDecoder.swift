@@ -120,62 +120,16 @@ private struct Reader {
                 try seen.insert(5)
                 tunnelType = try optionalString()
             } else if key == .device {
+                // Required: JSONDecoder throws for a missing or null device, or a null device.id.
                 try seen.insert(6)
-                var device = SeenKeys()
-                var deviceMore = try openObject()
-                while deviceMore {
-                    let key = PackedKey(bytes, try memberKey())
-                    if key == .id {
-                        try device.insert(0)
-                        deviceID = try string()
-                    } else if key == .name {
-                        try device.insert(1)
-                        deviceName = try optionalString()
-                    } else if key == .clientVersion {
-                        try device.insert(2)
-                        clientVersion = try optionalString()
-                    } else {
-                        try skipValue(depth: 3)
-                    }
-                    deviceMore = try nextMember()
-                }
+                (deviceID, deviceName, clientVersion) = try stringMembers(.id, .name, .clientVersion)
+                guard deviceID != nil else { throw OutsideFastPath() }
             } else if key == .user {
                 try seen.insert(7)
-                var user = SeenKeys()
-                var userMore = null() ? false : try openObject()
-                while userMore {
-                    let key = PackedKey(bytes, try memberKey())
-                    if key == .id {
-                        try user.insert(0)
-                        userID = try optionalString()
-                    } else if key == .email {
-                        try user.insert(1)
-                        userEmail = try optionalString()
-                    } else if key == .name {
-                        try user.insert(2)
-                        userName = try optionalString()
-                    } else {
-                        try skipValue(depth: 3)
-                    }
-                    userMore = try nextMember()
-                }
+                if !null() { (userID, userEmail, userName) = try stringMembers(.id, .email, .name) }
             } else if key == .policy {
                 try seen.insert(8)
-                var policy = SeenKeys()
-                var policyMore = null() ? false : try openObject()
-                while policyMore {
-                    let key = PackedKey(bytes, try memberKey())
-                    if key == .id {
-                        try policy.insert(0)
-                        profileID = try optionalString()
-                    } else if key == .name {
-                        try policy.insert(1)
-                        profileName = try optionalString()
-                    } else {
-                        try skipValue(depth: 3)
-                    }
-                    policyMore = try nextMember()
-                }
+                if !null() { (profileID, profileName, _) = try stringMembers(.id, .name, nil) }
             } else {
                 try skipValue(depth: 2)
             }
@@ -220,6 +174,33 @@ private struct Reader {
             more = try nextMember()
         }
         return info
+    }
+
+    /// The members `first`, `second` and `third` of a nested object (`device`, `user`, `policy`), each
+    /// a string or null, nil when missing; the object's other members are skipped.
+    mutating func stringMembers(
+        _ first: PackedKey, _ second: PackedKey, _ third: PackedKey?
+    ) throws(OutsideFastPath) -> (String?, String?, String?) {
+        var values: (String?, String?, String?) = (nil, nil, nil)
+        var seen = SeenKeys()
+        var more = try openObject()
+        while more {
+            let key = PackedKey(bytes, try memberKey())
+            if key == first {
+                try seen.insert(0)
+                values.0 = try optionalString()
+            } else if key == second {
+                try seen.insert(1)
+                values.1 = try optionalString()
+            } else if key == third {
+                try seen.insert(2)
+                values.2 = try optionalString()
+            } else {
+                try skipValue(depth: 3)
+            }
+            more = try nextMember()
+        }
+        return values
     }
 
     /// `errors` is only read on the fast path when it says nothing; messages go through `JSONDecoder`.
