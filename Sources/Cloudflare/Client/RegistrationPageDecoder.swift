@@ -11,9 +11,10 @@ package import Rules
 ///
 /// It is a fast path, not a second JSON parser to trust: it takes only bodies it understands completely
 /// and returns nil for anything else, and the caller then decodes the body with `JSONDecoder`, which
-/// decides, and words the error. Left to `JSONDecoder`: a backslash in any string, a key that appears
-/// twice in one object, a non-empty `errors` array, a `result_info` number that is not a plain integer,
-/// a byte order mark, nesting deeper than ``maximumDepth``, and anything that is not strict JSON (RFC 8259),
+/// decides, and words the error. Left to `JSONDecoder`: a backslash in any string, invalid UTF-8, a key
+/// that appears twice in one object, a non-empty `errors` array, a `result_info` number that is not a plain
+/// integer, a value of another type than the field's, a byte order mark, nesting deeper than
+/// ``maximumDepth``, and anything that is not strict JSON (RFC 8259),
 /// whose lenient corners `JSONDecoder` resolves in its own way (it accepts trailing commas, for one).
 /// What it returns equals what `JSONDecoder` gives for the same bytes: `RegistrationPageDecoderTests`
 /// decode pages, edge cases and thousands of mutated pages both ways and compare.
