@@ -105,7 +105,7 @@ import Testing
         let original = Array(Self.page(registrations: [Self.full, Self.sparse, Self.unicode].joined(separator: ",")).utf8)
         // JSON's own bytes, letters, and bytes JSON or UTF-8 refuse: controls, DEL, stray continuation
         // bytes, the lead of a UTF-16 surrogate, 0xFF.
-        let alphabet = Array(#"{}[]":,\ 0123456789.-eEtrufalsn_xé"#.utf8) + [0x00, 0x09, 0x0B, 0x0C, 0x7F, 0x80, 0xBF, 0xC3, 0xED, 0xFF]
+        let alphabet = Array(#"{}[]":,\ 0123456789.-eEtrufalsn_xébcdDC/"#.utf8) + [0x00, 0x09, 0x0B, 0x0C, 0x7F, 0x80, 0xBF, 0xC3, 0xED, 0xFF]
         var random = SplitMix(seed: 20_261_201)
         var read = 0
         for _ in 0..<4_000 {
@@ -179,7 +179,7 @@ import Testing
 
     static let unicode = #"""
         {"id":"r3","device":{"id":"d3","name":"Müllers MacBook 💻","client_version":"2025.1.0"},
-        "user":{"email":"jürgen@exämple.com","name":"Jürgen Ø"},"policy":null}
+        "user":{"email":"jürgen@exämple.com","name":"Jürgen \u00d8 \"J\" \ud83d\ude00"},"policy":null}
         """#
 
     static let readableBodies: [Example] = [
@@ -198,12 +198,26 @@ import Testing
         Example(name: "an offset timestamp", body: page(registrations: #"{"id":"r","device":{"id":"d"},"last_seen_at":"2026-01-01T00:00:00.5-05:30"}"#)),
         Example(name: "nesting of 64 in a skipped value",
                 body: #"{"success":true,"n":"# + String(repeating: "[", count: 64) + String(repeating: "]", count: 64) + "}"),
+        Example(name: "every escape in a name, and in the cursor",
+                body: #"{"success":true,"result":["# + #"{"id":"r","device":{"id":"d","name":"A\"B\\C\/D\b\f\n\r\tE\u0026\u003C\u00e9\u00C9\u0000"}}"#
+                    + #"],"result_info":{"cursor":"eyJ\/a\u003d"}}"#),
+        Example(name: "a surrogate pair and a combining mark",
+                body: page(registrations: #"{"id":"r","device":{"id":"d","name":"\ud83d\ude00 \uDBFF\uDFFF a\u0301"},"user":{"email":"\u0061@example.com"}}"#)),
+        Example(name: "escapes in skipped strings", body: page(registrations: full, extra: #","note":["\"","\\","\ud83d\ude00"]"#)),
         Example(name: "minus zero", body: #"{"success":true,"result_info":{"count":-0,"page":0}}"#),
         Example(name: "the largest Int", body: #"{"success":true,"result_info":{"count":9223372036854775807,"page":-9223372036854775808}}"#),
     ]
 
     static let bodiesLeftToJSONDecoder: [Example] = [
-        Example(name: "an escape in a name", body: page(registrations: #"{"id":"r","device":{"id":"d","name":"A\"B"}}"#)),
+        Example(name: "a timestamp written with an escape",
+                body: page(registrations: #"{"id":"r","device":{"id":"d"},"last_seen_at":"2026-01-01T00:00:00\u005A"}"#)),
+        Example(name: "a lone low surrogate", body: page(registrations: #"{"id":"r","device":{"id":"d","name":"\udc00"}}"#)),
+        Example(name: "a high surrogate without its low one",
+                body: page(registrations: #"{"id":"r","device":{"id":"d","name":"\ud800\u0041"}}"#)),
+        Example(name: "a lone surrogate in a skipped string (JSONDecoder accepts it there)",
+                body: page(registrations: full, extra: #","note":"\ud800""#)),
+        Example(name: "an escape JSON does not define (JSONDecoder skips it)", body: page(registrations: full, extra: #","note":"\x""#)),
+        Example(name: "a short \\u escape", body: page(registrations: full, extra: #","note":"\u12""#)),
         Example(name: "an escape in a skipped key", body: page(registrations: full, extra: #","m\u0065ssages":[]"#)),
         Example(name: "a repeated key", body: page(registrations: #"{"id":"r","id":"s","device":{"id":"d"}}"#)),
         Example(name: "a repeated device key", body: page(registrations: #"{"id":"r","device":{"id":"d","id":"e"}}"#)),

@@ -11,8 +11,8 @@ package import Rules
 ///
 /// It is a fast path, not a second JSON parser to trust: it takes only bodies it understands completely
 /// and returns nil for anything else, and the caller then decodes the body with `JSONDecoder`, which
-/// decides, and words the error. Left to `JSONDecoder`: a backslash in any string, invalid UTF-8, a key
-/// that appears twice in one object, a non-empty `errors` array, a `result_info` number that is not a plain
+/// decides, and words the error. Left to `JSONDecoder`: an escape in a key or a timestamp, an escape JSON
+/// does not define or a lone surrogate in any string, invalid UTF-8, a key that appears twice in one object, a non-empty `errors` array, a `result_info` number that is not a plain
 /// integer, a value of another type than the field's, a byte order mark, nesting deeper than
 /// ``maximumDepth``, and anything that is not strict JSON (RFC 8259),
 /// whose lenient corners `JSONDecoder` resolves in its own way (it accepts trailing commas, for one).
@@ -213,17 +213,42 @@ private struct Reader {
     // MARK: Values
 
     mutating func string() throws(OutsideFastPath) -> String {
-        String(decoding: bytes[try stringContents()], as: UTF8.self)
+        let (contents, escaped) = try stringContents()
+        return escaped ? try unescaped(contents) : String(decoding: bytes[contents], as: UTF8.self)
+    }
+
+    /// The contents of a string that holds escapes, decoded: a second pass over bytes the first
+    /// (``stringContents()``) checked, so the runs between escapes are whole UTF-8.
+    mutating func unescaped(_ contents: Range<Int>) throws(OutsideFastPath) -> String {
+        let end = index
+        var text = ""
+        text.reserveCapacity(contents.count)
+        index = contents.lowerBound
+        var run = index
+        while index < contents.upperBound {
+            guard bytes[index] == UInt8(ascii: "\\") else {
+                index += 1
+                continue
+            }
+            text += String(decoding: bytes[run..<index], as: UTF8.self)
+            text.unicodeScalars.append(try escapedScalar())
+            run = index
+        }
+        text += String(decoding: bytes[run..<index], as: UTF8.self)
+        index = end
+        return text
     }
 
     mutating func optionalString() throws(OutsideFastPath) -> String? {
         null() ? nil : try string()
     }
 
-    /// An RFC 3339 timestamp, nil for null or an empty string.
+    /// An RFC 3339 timestamp, nil for null or an empty string. One written with escapes is left to
+    /// `JSONDecoder`.
     mutating func timestamp() throws(OutsideFastPath) -> Date? {
         if null() { return nil }
-        let contents = try stringContents()
+        let (contents, escaped) = try stringContents()
+        guard !escaped else { throw OutsideFastPath() }
         if contents.isEmpty { return nil }
         guard let date = RFC3339.date(utf8: bytes[contents]) else { throw OutsideFastPath() }
         return date
@@ -257,13 +282,15 @@ private struct Reader {
 
     // MARK: JSON syntax (RFC 8259, strict)
 
-    /// The range of a string's contents, between its quotes; the quotes are consumed. Escapes and
-    /// invalid UTF-8 are outside the fast path, as are control characters, which JSON forbids.
-    mutating func stringContents() throws(OutsideFastPath) -> Range<Int> {
+    /// The range of a string's contents, between its quotes (consumed), and whether it holds escapes.
+    /// Every escape is checked: one of JSON's, a surrogate only as a high and low pair. Invalid UTF-8 is
+    /// outside the fast path, as are control characters, which JSON forbids.
+    mutating func stringContents() throws(OutsideFastPath) -> (range: Range<Int>, escaped: Bool) {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw OutsideFastPath() }
         index += 1
         let start = index
         var union: UInt8 = 0
+        var escaped = false
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
@@ -272,13 +299,71 @@ private struct Reader {
                 if union >= 0x80, String(validating: bytes[contents], as: UTF8.self) == nil {
                     throw OutsideFastPath()
                 }
-                return contents
+                return (contents, escaped)
             }
-            guard byte != UInt8(ascii: "\\"), byte >= 0x20 else { throw OutsideFastPath() }
+            if byte == UInt8(ascii: "\\") {
+                escaped = true
+                _ = try escapedScalar()
+                continue
+            }
+            guard byte >= 0x20 else { throw OutsideFastPath() }
             union |= byte
             index += 1
         }
         throw OutsideFastPath()
+    }
+
+    /// The character the escape at `index` (its backslash) stands for, stepping past it; a surrogate
+    /// pair is one escape. `JSONDecoder` refuses a lone surrogate in a string it decodes.
+    mutating func escapedScalar() throws(OutsideFastPath) -> Unicode.Scalar {
+        guard index + 1 < bytes.count else { throw OutsideFastPath() }
+        let kind = bytes[index + 1]
+        index += 2
+        switch kind {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): return Unicode.Scalar(kind)
+        case UInt8(ascii: "b"): return "\u{08}"
+        case UInt8(ascii: "f"): return "\u{0C}"
+        case UInt8(ascii: "n"): return "\n"
+        case UInt8(ascii: "r"): return "\r"
+        case UInt8(ascii: "t"): return "\t"
+        case UInt8(ascii: "u"):
+            let first = try hexQuad()
+            switch first {
+            case 0xD800...0xDBFF:
+                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                else { throw OutsideFastPath() }
+                index += 2
+                let second = try hexQuad()
+                guard (0xDC00...0xDFFF).contains(second),
+                    let scalar = Unicode.Scalar(0x10000 + (first - 0xD800) << 10 + (second - 0xDC00))
+                else { throw OutsideFastPath() }
+                return scalar
+            default:
+                guard let scalar = Unicode.Scalar(first) else { throw OutsideFastPath() }  // a low surrogate
+                return scalar
+            }
+        default:
+            throw OutsideFastPath()
+        }
+    }
+
+    /// Four hexadecimal digits, either case.
+    mutating func hexQuad() throws(OutsideFastPath) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw OutsideFastPath() }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw OutsideFastPath()
+            }
+            value = value << 4 | UInt32(digit)
+            index += 1
+        }
+        return value
     }
 
     /// The range of a number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
@@ -360,7 +445,8 @@ private struct Reader {
 
     /// A member's key and the colon after it; leaves `index` at the value.
     mutating func memberKey() throws(OutsideFastPath) -> Range<Int> {
-        let key = try stringContents()
+        let (key, escaped) = try stringContents()
+        guard !escaped else { throw OutsideFastPath() }  // keys are matched by their bytes
         skipWhitespace()
         guard peek == UInt8(ascii: ":") else { throw OutsideFastPath() }
         index += 1
