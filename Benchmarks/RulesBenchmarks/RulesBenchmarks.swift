@@ -89,11 +89,8 @@ let benchmarks: @Sendable () -> Void = {
             fatalError("the synthetic page does not decode: \(error)")
         }
         let elapsed = clock.now - start
-        precondition(envelope.result.count == APIPage.registrationCount)
         blackHole(envelope)
-        benchmark.measurement(bytesPerSecond, perSecond(page.count, in: elapsed))
-        benchmark.measurement(registrationsPerSecond, perSecond(envelope.result.count, in: elapsed))
-        benchmark.measurement(pageBytes, page.count)
+        recordDecoding(benchmark, pageBytes: page.count, registrations: envelope.result.count, in: elapsed)
     } setup: {
         APIPage.json()
     }
@@ -114,11 +111,8 @@ let benchmarks: @Sendable () -> Void = {
             fatalError("the synthetic page left the fast path")
         }
         let elapsed = clock.now - start
-        precondition(registrations.count == APIPage.registrationCount)
         blackHole(registrations)
-        benchmark.measurement(bytesPerSecond, perSecond(page.count, in: elapsed))
-        benchmark.measurement(registrationsPerSecond, perSecond(registrations.count, in: elapsed))
-        benchmark.measurement(pageBytes, page.count)
+        recordDecoding(benchmark, pageBytes: page.count, registrations: registrations.count, in: elapsed)
     } setup: {
         [UInt8](APIPage.json())
     }
@@ -136,6 +130,14 @@ let plannedActions = BenchmarkMetric.custom("planned actions", polarity: .prefer
 let bytesPerSecond = BenchmarkMetric.custom("bytes/s", polarity: .prefersLarger, useScalingFactor: false)
 /// The size of the decoded page, to check it against the ~860 bytes per registration of a real one.
 let pageBytes = BenchmarkMetric.custom("page bytes", polarity: .prefersSmaller, useScalingFactor: false)
+
+/// The figures of one decoded page, after checking that it held every registration.
+private func recordDecoding(_ benchmark: Benchmark, pageBytes size: Int, registrations: Int, in elapsed: Duration) {
+    precondition(registrations == APIPage.registrationCount)
+    benchmark.measurement(bytesPerSecond, perSecond(size, in: elapsed))
+    benchmark.measurement(registrationsPerSecond, perSecond(registrations, in: elapsed))
+    benchmark.measurement(pageBytes, size)
+}
 
 private func perSecond(_ count: Int, in elapsed: Duration) -> Int {
     let (seconds, attoseconds) = elapsed.components

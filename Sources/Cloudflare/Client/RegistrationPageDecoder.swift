@@ -213,7 +213,13 @@ private struct Reader {
     // MARK: Values
 
     mutating func string() throws(OutsideFastPath) -> String {
-        let (contents, escaped) = try stringContents()
+        let (contents, escaped, isASCII) = try scanString()
+        // Non-ASCII contents are validated by making the string itself, not once to check and again to keep.
+        if !escaped, !isASCII {
+            guard let text = String(validating: bytes[contents], as: UTF8.self) else { throw OutsideFastPath() }
+            return text
+        }
+        try validateUTF8(contents, isASCII: isASCII)
         return escaped ? try unescaped(contents) : String(decoding: bytes[contents], as: UTF8.self)
     }
 
@@ -286,6 +292,14 @@ private struct Reader {
     /// Every escape is checked: one of JSON's, a surrogate only as a high and low pair. Invalid UTF-8 is
     /// outside the fast path, as are control characters, which JSON forbids.
     mutating func stringContents() throws(OutsideFastPath) -> (range: Range<Int>, escaped: Bool) {
+        let (contents, escaped, isASCII) = try scanString()
+        try validateUTF8(contents, isASCII: isASCII)
+        return (contents, escaped)
+    }
+
+    /// ``stringContents()`` but for the UTF-8 check, which is left to the caller: whether the contents
+    /// are ASCII tells it whether one is needed.
+    mutating func scanString() throws(OutsideFastPath) -> (range: Range<Int>, escaped: Bool, isASCII: Bool) {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw OutsideFastPath() }
         index += 1
         let start = index
@@ -296,10 +310,7 @@ private struct Reader {
             if byte == UInt8(ascii: "\"") {
                 let contents = start..<index
                 index += 1
-                if union >= 0x80, String(validating: bytes[contents], as: UTF8.self) == nil {
-                    throw OutsideFastPath()
-                }
-                return (contents, escaped)
+                return (contents, escaped, union < 0x80)
             }
             if byte == UInt8(ascii: "\\") {
                 escaped = true
@@ -311,6 +322,11 @@ private struct Reader {
             index += 1
         }
         throw OutsideFastPath()
+    }
+
+    /// Throws for contents that are not UTF-8; escapes are ASCII and do not change the answer.
+    func validateUTF8(_ contents: Range<Int>, isASCII: Bool) throws(OutsideFastPath) {
+        guard isASCII || String(validating: bytes[contents], as: UTF8.self) != nil else { throw OutsideFastPath() }
     }
 
     /// The character the escape at `index` (its backslash) stands for, stepping past it; a surrogate
