@@ -1,6 +1,7 @@
 import ArgumentParser
 
 #if canImport(Glibc)
+import CMalloc
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -12,6 +13,13 @@ import Musl
 @main
 enum Entry {
     static func main() {
+        #if canImport(Glibc)
+        // One malloc arena for the whole process. Every task runs on the main thread; the other
+        // threads (a libcurl transfer's, the signal reader) seldom allocate while it does, so a second
+        // arena buys no speed, and it would keep what a run freed: 0.5 MB of the idle daemon's RSS
+        // after a 100,000-registration run, which malloc_trim does not give back.
+        mallopt(M_ARENA_MAX, 1)
+        #endif
         let executor = MainThreadExecutor.install()
         // Detached: `main` is on the main actor, which stays libdispatch's (see MainThreadExecutor.install).
         Task.detached {
