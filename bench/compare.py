@@ -275,13 +275,26 @@ def proc_sample(pid):
     }
 
 
+def unit_environment():
+    """The `Environment=` assignments of the shipped unit (systemd/ztguardd.service), as a dict."""
+    env = {}
+    with open(os.path.join(ROOT, "systemd", "ztguardd.service")) as unit:
+        for line in unit:
+            if line.startswith("Environment="):
+                for assignment in line[len("Environment="):].split():
+                    key, _, value = assignment.partition("=")
+                    env[key] = value
+    return env
+
+
 def idle(binaries, size, workdir, seconds, watchdog_usec):
-    """Starts the daemon, waits for its first run to finish, then watches it idle for `seconds`."""
+    """Starts the daemon, waits for its first run to finish, then watches it idle for `seconds`.
+    The daemon gets the environment its unit sets (the unit is how it runs as a daemon)."""
     name = f"idle-{size}-{'wd' if watchdog_usec else 'nowd'}"
     with Fake(binaries["fake-cloudflare"], size, workdir, name) as fake:
         config = write_config(workdir, fake.base, 50)
         state = tempfile.mkdtemp(prefix="state-", dir=workdir)
-        env = dict(os.environ, CLOUDFLARE_API_TOKEN=TOKEN, STATE_DIRECTORY=state)
+        env = dict(os.environ, CLOUDFLARE_API_TOKEN=TOKEN, STATE_DIRECTORY=state, **unit_environment())
         notify = None
         if watchdog_usec:
             notify_path = os.path.join(workdir, f"{name}.notify")

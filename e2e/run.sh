@@ -304,6 +304,10 @@ status=$(status_text)
 expect "STATUS= reports the last run's summary" "$status" \
     '^Last run [0-9T:.Z-]+: [0-9]+ listed, [1-9][0-9]* selected, [1-9][0-9]* done, 0 failed$'
 main_pid=$(show MainPID)
+# A figure, not a check: the daemon's memory after its first run, as the shipped unit runs it (the
+# fleet here is small; BENCHMARKS.md has the 100,000-registration figures).
+log "idle after its first run: $(inside grep -E '^(VmRSS|VmHWM|RssAnon|RssFile):' /proc/"$main_pid"/status \
+    | awk '{printf "%s%s %.1f MB", sep, $1, $2 / 1024; sep = ", "}'); MemoryCurrent $(show MemoryCurrent) B"
 
 # A dynamic user, and the token from $CREDENTIALS_DIRECTORY.
 expect "DynamicUser=yes" "$(show DynamicUser)" '^yes$'
