@@ -61,6 +61,7 @@ SCRATCH ?= .build
 E2E_DIR ?= .build-e2e
 
 $(LIBSTDCXX_DIR)/libstdc++.a: $(LIBSTDCXX_A)
+	@[ -n "$<" ] || { echo "STATIC_LIBSTDCXX=yes, but the toolchain's clang finds no libstdc++.a: install GCC's libstdc++ development package, or build with STATIC_LIBSTDCXX=" >&2; exit 1; }
 	@mkdir -p $(@D) && ln -sf $< $@
 
 .PHONY: help deps build test release demo install e2e bench bench-rules bench-compare bench-deps order-file print-release-flags clean
