@@ -87,7 +87,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            // GnuTLS asks the executable whether to skip its initialisation at load (GnuTLSInitSkip.swift);
+            // it can ask only if the executable exports the answer.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=_gnutls_global_init_skip"], .when(platforms: [.linux]))]
         ),
 
         .testTarget(name: "RulesTests", dependencies: ["Rules"], swiftSettings: strictSettings),
