@@ -1,13 +1,27 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
 /// One action the plan selected: a rule, what it does, the registration and why.
 public struct PlannedAction: Sendable, Hashable {
     // Stored largest first, so that the one-byte fields share the padding at the end: a plan holds one
     // action per selected registration.
 
-    /// The registration, as listed.
+    /// The registration, as listed; kept packed (``PackedRegistration``), so every read builds it again.
+    /// Read one field with ``registrationID``, ``deviceID``, ``deviceName``, ``userEmail``,
+    /// ``lastSeenAt`` or ``clientVersion``, or the registration and the reason with
+    /// ``registrationAndReason``.
     public var registration: Registration {
-        // A reason rendered on read must keep describing the registration the rule selected.
-        willSet { freezeReason() }
+        get { packed.registration }
+        set {
+            // A reason rendered on read must keep describing the registration the rule selected.
+            freezeReason()
+            packed = PackedRegistration(newValue)
+        }
     }
+    private var packed: PackedRegistration
     /// The name of the rule that selected the registration.
     public var rule: String
     private var storedReason: Reason
@@ -32,11 +46,33 @@ public struct PlannedAction: Sendable, Hashable {
         set { storedReason = .text(newValue) }
     }
 
+    /// The registration's `id`.
+    public var registrationID: String { packed[.id] ?? "" }
+    /// The registration's `device.id`.
+    public var deviceID: String { packed[.deviceID] ?? "" }
+    /// The registration's `device.name`.
+    public var deviceName: String { packed[.deviceName] ?? "" }
+    /// The registration's `user.email`.
+    public var userEmail: String? { packed[.userEmail] }
+    /// The registration's `last_seen_at`.
+    public var lastSeenAt: Date? { packed.lastSeenAt }
+    /// The registration's `device.client_version`.
+    public var clientVersion: String? { packed[.clientVersion] }
+
+    /// The registration and ``reason``, the registration built once for both.
+    public var registrationAndReason: (registration: Registration, reason: String) {
+        let registration = packed.registration
+        switch storedReason {
+        case .text(let text): return (registration, text)
+        case .rule(let index, let explainer): return (registration, explainer.reason(forRule: index, selecting: registration))
+        }
+    }
+
     /// Creates a planned action.
     public init(rule: String, action: RuleAction, registration: Registration, reason: String, isDryRun: Bool = false) {
         self.rule = rule
         self.action = action
-        self.registration = registration
+        self.packed = PackedRegistration(registration)
         self.storedReason = .text(reason)
         self.isDryRun = isDryRun
     }
@@ -48,7 +84,7 @@ public struct PlannedAction: Sendable, Hashable {
     init(rule: UnsafePointer<CompiledRule>, ruleIndex: Int, of explainer: Explainer, registration: Registration) {
         self.rule = rule.pointee.name
         self.action = rule.pointee.action
-        self.registration = registration
+        self.packed = PackedRegistration(registration)
         self.storedReason = .rule(ruleIndex, explainer)
         self.isDryRun = rule.pointee.isDryRun
     }

@@ -113,7 +113,7 @@ extension RuleSet {
                                     claimsAreInOrder =
                                         key > lastClaimKey
                                         || (key == lastClaimKey
-                                            && claims[last].registration.id.utf8.lexicographicallyPrecedes(
+                                            && claims[last].registrationID.utf8.lexicographicallyPrecedes(
                                                 registration.pointee.id.utf8
                                             ))
                                 }
@@ -161,10 +161,10 @@ extension RuleSet {
             // settle nearly every comparison without touching the strings; the claim's index (its place in
             // the listing) breaks ties between duplicate IDs, so the order is total and deterministic.
             var claims = claims
-            var order = claims.indices.map { SortKey(idPrefix: claims[$0].registration.id.utf8PrefixKey, claim: $0) }
+            var order = claims.indices.map { SortKey(idPrefix: claims[$0].registrationID.utf8PrefixKey, claim: $0) }
             order.sort { left, right in
                 if left.idPrefix != right.idPrefix { return left.idPrefix < right.idPrefix }
-                let (leftID, rightID) = (claims[left.claim].registration.id, claims[right.claim].registration.id)
+                let (leftID, rightID) = (claims[left.claim].registrationID, claims[right.claim].registrationID)
                 if leftID != rightID { return leftID.utf8.lexicographicallyPrecedes(rightID.utf8) }
                 return left.claim < right.claim
             }
@@ -173,7 +173,7 @@ extension RuleSet {
             kept.reserveCapacity(order.count)
             for position in order.indices {
                 if position > 0, order[position].idPrefix == order[position - 1].idPrefix,
-                    claims[order[position].claim].registration.id == claims[order[position - 1].claim].registration.id
+                    claims[order[position].claim].registrationID == claims[order[position - 1].claim].registrationID
                 {
                     continue
                 }

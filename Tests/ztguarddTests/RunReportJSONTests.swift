@@ -59,13 +59,13 @@ private func makeStateDirectory() -> String {
         let report = makeReport(actions: 24)
         let plain = try #require(report.actions.first { $0.deviceName == "Sofia’s iPhone" && $0.error == nil })
         var written: [UInt8] = []
-        #expect(plain.appendPlainJSON(to: &written))
+        #expect(plain.record.appendPlainJSON(to: &written))
         let encoded = String(decoding: try RunReport.jsonEncoder().encode(plain), as: UTF8.self)
         #expect(String(decoding: written, as: UTF8.self) == encoded.replacingOccurrences(of: "\n", with: "\n    "))
 
         let quoted = try #require(report.actions.first { $0.deviceName.contains("\"") })
         var untouched: [UInt8] = []
-        #expect(!quoted.appendPlainJSON(to: &untouched))
+        #expect(!quoted.record.appendPlainJSON(to: &untouched))
         #expect(untouched.isEmpty)
     }
 

@@ -200,6 +200,11 @@ struct AuditLog: Sendable {
 }
 
 extension RunReport.Action {
+    /// What `journalctl -t ztguardd` shows of the action's record (``RunReport/Action/Record/journalMessage``).
+    var journalMessage: Logger.Message { record.journalMessage }
+}
+
+extension RunReport.Action.Record {
     /// What `journalctl -t ztguardd` shows of the action's record: what happened to which registration,
     /// and why. The outcome decides the words: a dry run's record must not read as if it had acted.
     var journalMessage: Logger.Message {

@@ -34,12 +34,13 @@ extension RunReport {
             if index > 0 { piece.append(UInt8(ascii: ",")) }
             piece.append(0x0A)
             piece.append(contentsOf: indent)
-            if action.appendPlainJSON(to: &piece) {
+            let record = action.record
+            if record.appendPlainJSON(to: &piece) {
                 try write(piece[...])
                 continue
             }
             // An array, not `Data`: stepping through `Data` a byte at a time cost more than encoding.
-            let encoded = Array(try encoder.encode(action))
+            let encoded = Array(try encoder.encode(record))
             var start = encoded.startIndex
             while let newline = encoded[start...].firstIndex(of: 0x0A) {
                 piece.append(contentsOf: encoded[start...newline])
@@ -54,7 +55,7 @@ extension RunReport {
     }
 }
 
-extension RunReport.Action {
+extension RunReport.Action.Record {
     /// Appends this action as ``RunReport/jsonEncoder()`` writes it as an element of "actions" (keys
     /// sorted, one per line six spaces in, `null` for a missing optional but `error`, which is left
     /// out), and returns true; or, when one of its strings needs a JSON escape, appends nothing and

@@ -3,23 +3,61 @@ import Rules
 
 /// One evaluation as SPEC §3 prints it (`plan --format json`) and keeps it (`runs/RUN_ID.json`).
 struct RunReport: Codable, Sendable, Equatable {
+    /// One action of the run. It keeps the planned action as the plan made it (the registration packed,
+    /// the reason rendered on read) rather than copies of the fields the report shows: a run holds one
+    /// per selected registration until it is recorded. Each read of a field builds its string; code
+    /// that reads several reads ``record`` once.
     struct Action: Codable, Sendable, Equatable {
         enum Outcome: String, Codable, Sendable {
             case planned, done, failed, skipped
         }
 
-        var rule: String
-        var action: RuleAction
-        var registrationID: String
-        var deviceID: String
-        var deviceName: String
-        var userEmail: String?
-        var lastSeenAt: Date?
-        var clientVersion: String?
-        var reason: String
+        private var planned: PlannedAction
         var outcome: Outcome
         /// Why a `failed` action failed.
         var error: String?
+
+        var rule: String {
+            get { planned.rule }
+            set { planned.rule = newValue }
+        }
+        var action: RuleAction {
+            get { planned.action }
+            set { planned.action = newValue }
+        }
+        var reason: String {
+            get { planned.reason }
+            set { planned.reason = newValue }
+        }
+        var registrationID: String { planned.registrationID }
+        var deviceID: String { planned.deviceID }
+        var deviceName: String { planned.deviceName }
+        var userEmail: String? { planned.userEmail }
+        var lastSeenAt: Date? { planned.lastSeenAt }
+        var clientVersion: String? { planned.clientVersion }
+
+        /// The fields the report and the journal show, each built once.
+        struct Record: Equatable {
+            var rule: String
+            var action: RuleAction
+            var registrationID: String
+            var deviceID: String
+            var deviceName: String
+            var userEmail: String?
+            var lastSeenAt: Date?
+            var clientVersion: String?
+            var reason: String
+            var outcome: Outcome
+            var error: String?
+        }
+
+        var record: Record {
+            let (registration, reason) = planned.registrationAndReason
+            return Record(
+                rule: planned.rule, action: planned.action, registrationID: registration.id, deviceID: registration.deviceID,
+                deviceName: registration.deviceName, userEmail: registration.userEmail, lastSeenAt: registration.lastSeenAt,
+                clientVersion: registration.clientVersion, reason: reason, outcome: outcome, error: error)
+        }
 
         enum CodingKeys: String, CodingKey {
             case rule, action, reason, outcome, error
@@ -32,46 +70,35 @@ struct RunReport: Codable, Sendable, Equatable {
         }
 
         init(_ planned: PlannedAction, outcome: Outcome) {
-            rule = planned.rule
-            action = planned.action
-            registrationID = planned.registration.id
-            deviceID = planned.registration.deviceID
-            deviceName = planned.registration.deviceName
-            userEmail = planned.registration.userEmail
-            lastSeenAt = planned.registration.lastSeenAt
-            clientVersion = planned.registration.clientVersion
-            reason = planned.reason
+            self.planned = planned
             self.outcome = outcome
+        }
+
+        /// Actions are equal when what the report shows of them is.
+        static func == (lhs: Self, rhs: Self) -> Bool {
+            lhs.record == rhs.record
         }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            rule = try container.decode(String.self, forKey: .rule)
-            action = try container.decode(RuleAction.self, forKey: .action)
-            registrationID = try container.decode(String.self, forKey: .registrationID)
-            deviceID = try container.decodeIfPresent(String.self, forKey: .deviceID) ?? ""
-            deviceName = try container.decodeIfPresent(String.self, forKey: .deviceName) ?? ""
-            userEmail = try container.decodeIfPresent(String.self, forKey: .userEmail)
-            lastSeenAt = try container.decodeIfPresent(String.self, forKey: .lastSeenAt).flatMap(RFC3339.date(from:))
-            clientVersion = try container.decodeIfPresent(String.self, forKey: .clientVersion)
-            reason = try container.decode(String.self, forKey: .reason)
+            let registration = Registration(
+                id: try container.decode(String.self, forKey: .registrationID),
+                deviceID: try container.decodeIfPresent(String.self, forKey: .deviceID) ?? "",
+                deviceName: try container.decodeIfPresent(String.self, forKey: .deviceName) ?? "",
+                clientVersion: try container.decodeIfPresent(String.self, forKey: .clientVersion),
+                lastSeenAt: try container.decodeIfPresent(String.self, forKey: .lastSeenAt).flatMap(RFC3339.date(from:)),
+                userEmail: try container.decodeIfPresent(String.self, forKey: .userEmail))
+            planned = PlannedAction(
+                rule: try container.decode(String.self, forKey: .rule),
+                action: try container.decode(RuleAction.self, forKey: .action),
+                registration: registration,
+                reason: try container.decode(String.self, forKey: .reason))
             outcome = try container.decode(Outcome.self, forKey: .outcome)
             error = try container.decodeIfPresent(String.self, forKey: .error)
         }
 
         func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(rule, forKey: .rule)
-            try container.encode(action, forKey: .action)
-            try container.encode(registrationID, forKey: .registrationID)
-            try container.encode(deviceID, forKey: .deviceID)
-            try container.encode(deviceName, forKey: .deviceName)
-            try container.encode(userEmail, forKey: .userEmail)
-            try container.encode(lastSeenAt.map(RFC3339.string(from:)), forKey: .lastSeenAt)
-            try container.encode(clientVersion, forKey: .clientVersion)
-            try container.encode(reason, forKey: .reason)
-            try container.encode(outcome, forKey: .outcome)
-            try container.encodeIfPresent(error, forKey: .error)
+            try record.encode(to: encoder)
         }
     }
 
@@ -162,6 +189,25 @@ struct RunReport: Codable, Sendable, Equatable {
         // which differs from one encoding to the next even within one process.
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return encoder
+    }
+}
+
+extension RunReport.Action.Record: Encodable {
+    typealias CodingKeys = RunReport.Action.CodingKeys
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(rule, forKey: .rule)
+        try container.encode(action, forKey: .action)
+        try container.encode(registrationID, forKey: .registrationID)
+        try container.encode(deviceID, forKey: .deviceID)
+        try container.encode(deviceName, forKey: .deviceName)
+        try container.encode(userEmail, forKey: .userEmail)
+        try container.encode(lastSeenAt.map(RFC3339.string(from:)), forKey: .lastSeenAt)
+        try container.encode(clientVersion, forKey: .clientVersion)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(outcome, forKey: .outcome)
+        try container.encodeIfPresent(error, forKey: .error)
     }
 }
 

@@ -116,33 +116,35 @@ struct Enforcer: Sendable {
         }
 
         // 3. Act, batch by batch; dry-run rules and dry runs only record.
+        // The actions share the plan's packed registrations; the plan's array goes now.
         var actions = plan.actions.map { RunReport.Action($0, outcome: dryRun || $0.isDryRun ? .planned : .skipped) }
-        // The plan's copies of the registrations (every field listed) go now; the actions keep what
-        // the report and the journal show.
         plan.actions = []
-        var indexByID: [String: Int] = [:]
-        for (index, action) in actions.enumerated() where action.outcome == .skipped { indexByID[action.registrationID] = index }
         // A shutdown requested while listing: nothing has been changed yet, so nothing is; the plan
         // is recorded with every action skipped.
-        for kind in [RuleAction.unrevoke, .revoke, .delete] where !shouldStop() {
-            let ids = Array(actions.lazy.filter { $0.action == kind && $0.outcome == .skipped }.map(\.registrationID))
-            guard !ids.isEmpty else { continue }
-            do {
-                try await client.apply(kind, to: ids, batchSize: configuration.pacing.batchSize) { batch in
-                    for id in batch.done { if let index = indexByID[id] { actions[index].outcome = .done } }
-                    for (id, error) in batch.failed {
-                        if let index = indexByID[id] {
-                            actions[index].outcome = .failed
-                            actions[index].error = error
+        acting: for kind in [RuleAction.unrevoke, .revoke, .delete] where !shouldStop() {
+            let members = actions.indices.filter { actions[$0].action == kind && actions[$0].outcome == .skipped }
+            // One batch at a time: only a batch's IDs are strings at once.
+            let batchSize = max(1, configuration.pacing.batchSize)
+            for start in stride(from: 0, to: members.count, by: batchSize) {
+                let batch = members[start..<min(start + batchSize, members.count)]
+                let indexByID = Dictionary(batch.map { (actions[$0].registrationID, $0) }, uniquingKeysWith: { first, _ in first })
+                do {
+                    try await client.apply(kind, to: batch.map { actions[$0].registrationID }, batchSize: batchSize) { result in
+                        for id in result.done { if let index = indexByID[id] { actions[index].outcome = .done } }
+                        for (id, error) in result.failed {
+                            if let index = indexByID[id] {
+                                actions[index].outcome = .failed
+                                actions[index].error = error
+                            }
                         }
+                        recordActions(result.done.compactMap { indexByID[$0].map { actions[$0] } }
+                            + result.failed.keys.sorted().compactMap { indexByID[$0].map { actions[$0] } }, runID: runID, dryRun: dryRun)
+                        if shouldStop() { throw CancellationError() }
                     }
-                    recordActions(batch.done.compactMap { indexByID[$0].map { actions[$0] } }
-                        + batch.failed.keys.sorted().compactMap { indexByID[$0].map { actions[$0] } }, runID: runID, dryRun: dryRun)
-                    if shouldStop() { throw CancellationError() }
+                } catch {
+                    // Graceful shutdown: what was not sent stays `skipped` and is recorded as such.
+                    break acting
                 }
-            } catch {
-                // Graceful shutdown: what was not sent stays `skipped` and is recorded as such.
-                break
             }
         }
         recordActions(actions.lazy.filter { $0.outcome == .planned || $0.outcome == .skipped }, runID: runID, dryRun: dryRun)
@@ -154,6 +156,7 @@ struct Enforcer: Sendable {
     /// are rather than from a filtered copy.
     private func recordActions(_ actions: some Sequence<RunReport.Action>, runID: String, dryRun: Bool) {
         for action in actions {
+            let action = action.record
             var fields = AuditFields()
             fields[.runID] = runID
             fields[.dryRun] = dryRun || action.outcome == .planned ? "1" : "0"

@@ -20,7 +20,8 @@ enum PlanPrinter {
             text += "\n\(rule.name): \(rule.action.rawValue)\(rule.dryRun ? " (rule in dry run)" : ""), \(outcomes)\n"
             text += "  " + TextTable.row(["DEVICE", "USER", "REASON"], widths: widths) + "\n"
             for action in actions {
-                text += "  " + TextTable.row([action.deviceName, action.userEmail ?? "-", action.reason], widths: widths) + "\n"
+                let record = action.record
+                text += "  " + TextTable.row([record.deviceName, record.userEmail ?? "-", record.reason], widths: widths) + "\n"
             }
         }
         text += "\nSummary (\(report.listed) registrations listed\(report.dryRun ? ", dry run" : "")):\n"
