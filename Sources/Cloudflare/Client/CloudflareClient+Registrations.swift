@@ -35,7 +35,8 @@ public struct RegistrationPage: Sendable {
     /// 1 for the first page.
     public var number: Int
     public var registrations: [Registration]
-    /// The response body, for callers that print registrations exactly as the API returned them.
+    /// The response body, for callers that print registrations exactly as the API returned them;
+    /// empty when the listing was asked for without bodies.
     public var body: [UInt8]
 }
 
@@ -46,10 +47,12 @@ extension CloudflareClient {
     /// The listing ends on an empty cursor or an empty page (SPEC §2). A cursor that comes back a
     /// second time is an error, never an endless loop.
     ///
+    /// - Parameter keepingBodies: false when `body` reads only the decoded registrations: each response
+    ///   body is then freed before `body` runs, instead of being held while it does (`page.body` is empty).
     /// - Returns: how many registrations were listed.
     @discardableResult
     public func forEachRegistrationPage(
-        _ query: RegistrationQuery, _ body: (RegistrationPage) async throws -> Void
+        _ query: RegistrationQuery, keepingBodies: Bool = true, _ body: (RegistrationPage) async throws -> Void
     ) async throws -> Int {
         let path = accountPath + "/devices/registrations"
         var cursor: String?
@@ -57,9 +60,12 @@ extension CloudflareClient {
         var number = 0
         var listed = 0
         while true {
-            let (envelope, raw) = try await send(
+            let envelope: Envelope<[Registration]>
+            var raw: [UInt8]
+            (envelope, raw) = try await send(
                 .get, path, query: query.queryItems(perPage: configuration.perPage, cursor: cursor),
                 expecting: [Registration].self)
+            if !keepingBodies { raw = [] }
             let registrations = envelope.result ?? []
             if registrations.isEmpty { return listed }
             number += 1

@@ -87,7 +87,7 @@ struct Enforcer: Sendable {
             var evaluation = ruleSet.evaluation(directory: directory, graceMarks: marks, at: now)
             // Memory holds one page and the registrations the rules select, never the whole fleet. A page
             // that fails throws out of the listing, and the evaluation of a partial listing is dropped unplanned.
-            try await client.forEachRegistrationPage(query) { page in
+            try await client.forEachRegistrationPage(query, keepingBodies: false) { page in
                 evaluation.add(page.registrations)
             }
             report.listed = evaluation.listed
