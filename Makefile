@@ -41,6 +41,15 @@ ifeq ($(STATIC_LIBSTDCXX),yes)
 RELEASE += -Xlinker -L$(LIBSTDCXX_DIR)
 RELEASE_INPUTS := $(LIBSTDCXX_DIR)/libstdc++.a
 endif
+# Foundation, CoreFoundation and ICU are linked only when a symbol needs them (fake-cloudflare's do;
+# ztguardd's none): TOMLKit's `import struct Foundation.Data` makes every object that imports it ask for
+# them ahead of FoundationEssentials, and Foundation's archive holds copies of specialisations that
+# FoundationEssentials defines itself; the linker took one from Foundation, which dragged in all of
+# Foundation, CoreFoundation (whose constructor runs at every start) and ICU's data: 48 MB of binary
+# and 1 MB of RSS. Listed after everything else instead, they are searched only for what is left.
+FOUNDATION_LIBS := Foundation CoreFoundation _FoundationICU FoundationInternationalization
+RELEASE += $(foreach lib,$(FOUNDATION_LIBS),-Xswiftc -Xfrontend -Xswiftc -disable-autolink-library -Xswiftc -Xfrontend -Xswiftc $(lib)) \
+	$(foreach lib,$(FOUNDATION_LIBS),-Xlinker -l$(lib))
 RELR ?= $(shell getconf GNU_LIBC_VERSION 2>/dev/null | awk '{ split($$2, v, "."); print (v[1] > 2 || (v[1] == 2 && v[2] >= 36)) ? "yes" : "" }')
 ifneq ($(LLD),)
 ORDER_FLAGS ?= $(if $(wildcard $(ORDER_FILE)),-Xlinker --symbol-ordering-file=$(ORDER_FILE) -Xlinker --no-warn-symbol-ordering)
