@@ -4,7 +4,81 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// A ``Registration`` in one allocation: what a ``PlannedAction`` keeps of the registration it plans.
+/// Where a ``PlannedAction`` keeps its registration: as listed, until it is packed.
+enum StoredRegistration: Sendable {
+    case listed(ListedRegistration)
+    case packed(PackedRegistration)
+
+    var registration: Registration {
+        switch self {
+        case .listed(let listed): listed.registration
+        case .packed(let packed): packed.registration
+        }
+    }
+
+    var id: String {
+        switch self {
+        case .listed(let listed): listed.registration.id
+        case .packed(let packed): packed[.id] ?? ""
+        }
+    }
+
+    var deviceID: String {
+        switch self {
+        case .listed(let listed): listed.registration.deviceID
+        case .packed(let packed): packed[.deviceID] ?? ""
+        }
+    }
+
+    var deviceName: String {
+        switch self {
+        case .listed(let listed): listed.registration.deviceName
+        case .packed(let packed): packed[.deviceName] ?? ""
+        }
+    }
+
+    var userEmail: String? {
+        switch self {
+        case .listed(let listed): listed.registration.userEmail
+        case .packed(let packed): packed[.userEmail]
+        }
+    }
+
+    var clientVersion: String? {
+        switch self {
+        case .listed(let listed): listed.registration.clientVersion
+        case .packed(let packed): packed[.clientVersion]
+        }
+    }
+
+    var lastSeenAt: Date? {
+        switch self {
+        case .listed(let listed): listed.registration.lastSeenAt
+        case .packed(let packed): packed.lastSeenAt
+        }
+    }
+
+    var subject: PlannedAction.Subject {
+        switch self {
+        case .listed(let listed):
+            let registration = listed.registration
+            return PlannedAction.Subject(
+                registrationID: registration.id, deviceID: registration.deviceID, deviceName: registration.deviceName,
+                userEmail: registration.userEmail, lastSeenAt: registration.lastSeenAt, clientVersion: registration.clientVersion)
+        case .packed(let packed): return packed.subject
+        }
+    }
+}
+
+/// A registration as listed, boxed: a planned action is then one reference wide however it is kept.
+final class ListedRegistration: Sendable {
+    let registration: Registration
+
+    init(_ registration: Registration) { self.registration = registration }
+}
+
+/// A ``Registration`` in one allocation: what a ``PlannedAction`` keeps of the registration it plans
+/// once packed.
 ///
 /// A plan holds one registration per selected device until the run has acted and recorded, thousands
 /// of them. As a `Registration` each cost 224 bytes inline and four or five more allocations for the
@@ -58,87 +132,141 @@ struct PackedRegistration: @unchecked Sendable {
     }
 
     init(_ registration: Registration) {
-        let values: [String?] = [
-            registration.id, registration.deviceID, registration.deviceName, registration.clientVersion,
-            registration.keyType, registration.tunnelType, registration.userID, registration.userEmail,
-            registration.userName, registration.profileID, registration.profileName,
-        ]
         var header = Header(
             present: 0, uuids: 0, createdAt: registration.createdAt, lastSeenAt: registration.lastSeenAt,
             revokedAt: registration.revokedAt)
+        // Two passes over the fields, spelled out: sizes and flags, then the bytes. A plan packs one
+        // registration per selected device, inside the rule evaluation's loop.
         var size = 0
-        for (index, value) in values.enumerated() {
-            guard let value else { continue }
-            header.present |= 1 << index
-            let count = value.utf8.count
-            if count == 36, value.utf8.withContiguousStorageIfAvailable(UUIDBytes.isCanonical) == true {
-                header.uuids |= 1 << index
-                size += 16
-            } else {
-                size += LEB128.size(of: count) + count
-            }
-        }
+        Self.measure(registration.id, .id, &header, &size)
+        Self.measure(registration.deviceID, .deviceID, &header, &size)
+        Self.measure(registration.deviceName, .deviceName, &header, &size)
+        Self.measure(registration.clientVersion, .clientVersion, &header, &size)
+        Self.measure(registration.keyType, .keyType, &header, &size)
+        Self.measure(registration.tunnelType, .tunnelType, &header, &size)
+        Self.measure(registration.userID, .userID, &header, &size)
+        Self.measure(registration.userEmail, .userEmail, &header, &size)
+        Self.measure(registration.userName, .userName, &header, &size)
+        Self.measure(registration.profileID, .profileID, &header, &size)
+        Self.measure(registration.profileName, .profileName, &header, &size)
+        let uuids = header.uuids
         storage = ManagedBuffer<Header, UInt8>.create(minimumCapacity: size) { _ in header }
         storage.withUnsafeMutablePointerToElements { start in
             var cursor = start
-            for (index, value) in values.enumerated() {
-                guard var value else { continue }
-                value.withUTF8 { bytes in
-                    if header.uuids & (1 << index) != 0 {
-                        UUIDBytes.pack(bytes, into: cursor)
-                        cursor += 16
-                    } else {
-                        cursor = LEB128.write(bytes.count, at: cursor)
-                        if let base = bytes.baseAddress { cursor.initialize(from: base, count: bytes.count) }
-                        cursor += bytes.count
-                    }
-                }
-            }
+            Self.write(registration.id, .id, uuids, &cursor)
+            Self.write(registration.deviceID, .deviceID, uuids, &cursor)
+            Self.write(registration.deviceName, .deviceName, uuids, &cursor)
+            Self.write(registration.clientVersion, .clientVersion, uuids, &cursor)
+            Self.write(registration.keyType, .keyType, uuids, &cursor)
+            Self.write(registration.tunnelType, .tunnelType, uuids, &cursor)
+            Self.write(registration.userID, .userID, uuids, &cursor)
+            Self.write(registration.userEmail, .userEmail, uuids, &cursor)
+            Self.write(registration.userName, .userName, uuids, &cursor)
+            Self.write(registration.profileID, .profileID, uuids, &cursor)
+            Self.write(registration.profileName, .profileName, uuids, &cursor)
         }
+    }
+
+    private static func measure(_ value: String?, _ field: Field, _ header: inout Header, _ size: inout Int) {
+        guard let value else { return }
+        let bit: UInt16 = 1 << field.rawValue
+        header.present |= bit
+        let count = value.utf8.count
+        if count == 36, value.utf8.withContiguousStorageIfAvailable(UUIDBytes.isCanonical) == true {
+            header.uuids |= bit
+            size += 16
+        } else {
+            size += LEB128.size(of: count) + count
+        }
+    }
+
+    private static func write(_ value: String?, _ field: Field, _ uuids: UInt16, _ cursor: inout UnsafeMutablePointer<UInt8>) {
+        guard var value else { return }
+        let asUUID = uuids & (1 << field.rawValue) != 0
+        let start = cursor
+        cursor = value.withUTF8 { bytes in write(bytes, asUUID: asUUID, at: start) }
+    }
+
+    private static func write(
+        _ bytes: UnsafeBufferPointer<UInt8>, asUUID: Bool, at cursor: UnsafeMutablePointer<UInt8>
+    ) -> UnsafeMutablePointer<UInt8> {
+        if asUUID {
+            UUIDBytes.pack(bytes, into: cursor)
+            return cursor + 16
+        }
+        let start = LEB128.write(bytes.count, at: cursor)
+        if let base = bytes.baseAddress { start.initialize(from: base, count: bytes.count) }
+        return start + bytes.count
     }
 
     /// The registration, every field read again.
     var registration: Registration {
-        var strings = [String?](repeating: nil, count: Field.allCases.count)
-        forEachField { field, value in strings[field.rawValue] = value() }
+        var registration = Registration(id: "", deviceID: "", deviceName: "")
+        read(into: &registration, fields: .max) { registration, field, value in registration[field] = value }
         let header = storage.header
-        return Registration(
-            id: strings[Field.id.rawValue] ?? "", deviceID: strings[Field.deviceID.rawValue] ?? "",
-            deviceName: strings[Field.deviceName.rawValue] ?? "", clientVersion: strings[Field.clientVersion.rawValue],
-            createdAt: header.createdAt, lastSeenAt: header.lastSeenAt, revokedAt: header.revokedAt,
-            keyType: strings[Field.keyType.rawValue], tunnelType: strings[Field.tunnelType.rawValue],
-            userID: strings[Field.userID.rawValue], userEmail: strings[Field.userEmail.rawValue],
-            userName: strings[Field.userName.rawValue], profileID: strings[Field.profileID.rawValue],
-            profileName: strings[Field.profileName.rawValue])
+        registration.createdAt = header.createdAt
+        registration.lastSeenAt = header.lastSeenAt
+        registration.revokedAt = header.revokedAt
+        return registration
     }
+
+    /// The fields a report and the journal name a registration by, read in one pass; the others are
+    /// skipped without building their strings.
+    var subject: PlannedAction.Subject {
+        var subject = PlannedAction.Subject(registrationID: "", deviceID: "", deviceName: "", lastSeenAt: storage.header.lastSeenAt)
+        read(into: &subject, fields: Self.subjectFields) { subject, field, value in
+            switch field {
+            case .id: subject.registrationID = value
+            case .deviceID: subject.deviceID = value
+            case .deviceName: subject.deviceName = value
+            case .clientVersion: subject.clientVersion = value
+            case .userEmail: subject.userEmail = value
+            default: break
+            }
+        }
+        return subject
+    }
+
+    private static let subjectFields: UInt16 = [Field.id, .deviceID, .deviceName, .clientVersion, .userEmail]
+        .reduce(0) { $0 | 1 << $1.rawValue }
 
     /// One field, or nil when the registration has none.
     subscript(field: Field) -> String? {
         var found: String?
-        forEachField(upTo: field) { current, value in if current == field { found = value() } }
+        read(into: &found, fields: 1 << field.rawValue) { found, _, value in found = value }
         return found
     }
 
     var lastSeenAt: Date? { storage.header.lastSeenAt }
 
-    /// Calls `body` with each present field up to `last`, and a closure that builds its string.
-    private func forEachField(upTo last: Field = .profileName, _ body: (Field, () -> String) -> Void) {
-        let header = storage.header
-        storage.withUnsafeMutablePointerToElements { start in
+    /// Builds the string of each present field whose bit is set in `fields` and hands it to `assign`;
+    /// skips the others.
+    private func read<Target>(
+        into target: inout Target, fields: UInt16, _ assign: (inout Target, Field, String) -> Void
+    ) {
+        storage.withUnsafeMutablePointers { header, start in
+            let (present, uuids) = (header.pointee.present, header.pointee.uuids)
             var cursor = UnsafePointer(start)
             for field in Field.allCases {
                 let bit: UInt16 = 1 << field.rawValue
-                guard header.present & bit != 0 else { continue }
-                if header.uuids & bit != 0 {
-                    let bytes = cursor
-                    body(field) { UUIDBytes.string(from: bytes) }
-                    cursor += 16
+                guard present & bit != 0 else { continue }
+                let isUUID = uuids & bit != 0
+                let count: Int
+                if isUUID {
+                    count = 16
                 } else {
-                    let (count, next) = LEB128.read(at: cursor)
-                    body(field) { String(decoding: UnsafeBufferPointer(start: next, count: count), as: UTF8.self) }
-                    cursor = next + count
+                    (count, cursor) = LEB128.read(at: cursor)
                 }
-                if field == last { return }
+                if fields & bit != 0 {
+                    let value =
+                        isUUID
+                        ? UUIDBytes.string(from: cursor)
+                        : String(decoding: UnsafeBufferPointer(start: cursor, count: count), as: UTF8.self)
+                    assign(&target, field, value)
+                }
+                cursor += count
+                // Nothing wanted after this field: stop reading.
+                if fields >> (field.rawValue + 1) == 0 { return }
             }
         }
     }
@@ -184,17 +312,17 @@ private enum LEB128 {
 
 /// A UUID's 36 characters (`8-4-4-4-12` lowercase hex digits) as its 16 bytes, and back.
 enum UUIDBytes {
-    private static let digits = Array("0123456789abcdef".utf8)
+    private static let digits: StaticString = "0123456789abcdef"
 
     /// True for exactly the strings ``string(from:)`` gives back byte for byte.
     static func isCanonical(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         guard text.count == 36 else { return false }
-        for (index, byte) in text.enumerated() {
+        for index in 0..<36 {
+            let byte = text[index]
             if index == 8 || index == 13 || index == 18 || index == 23 {
-                guard byte == UInt8(ascii: "-") else { return false }
-            } else {
-                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
-                else { return false }
+                if byte != UInt8(ascii: "-") { return false }
+            } else if !(byte &- UInt8(ascii: "0") < 10 || byte &- UInt8(ascii: "a") < 6) {
+                return false
             }
         }
         return true
@@ -202,34 +330,67 @@ enum UUIDBytes {
 
     /// Writes the 16 bytes of a canonical UUID (``isCanonical(_:)``) at `out`.
     static func pack(_ text: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) {
-        var high: UInt8?
-        var written = 0
-        for (index, byte) in text.enumerated() where !(index == 8 || index == 13 || index == 18 || index == 23) {
-            let nibble = byte <= UInt8(ascii: "9") ? byte - UInt8(ascii: "0") : byte - UInt8(ascii: "a") + 10
-            if let first = high {
-                (out + written).initialize(to: first << 4 | nibble)
-                written += 1
-                high = nil
-            } else {
-                high = nibble
-            }
+        func nibble(_ byte: UInt8) -> UInt8 { byte <= UInt8(ascii: "9") ? byte &- UInt8(ascii: "0") : byte &- UInt8(ascii: "a") &+ 10 }
+        var position = 0
+        for index in 0..<16 {
+            if position == 8 || position == 13 || position == 18 || position == 23 { position += 1 }
+            out[index] = nibble(text[position]) << 4 | nibble(text[position + 1])
+            position += 2
         }
     }
 
     /// The canonical text of the 16 bytes at `bytes`.
     static func string(from bytes: UnsafePointer<UInt8>) -> String {
-        String(unsafeUninitializedCapacity: 36) { out in
-            var position = 0
-            for index in 0..<16 {
-                if index == 4 || index == 6 || index == 8 || index == 10 {
-                    out[position] = UInt8(ascii: "-")
-                    position += 1
+        digits.withUTF8Buffer { digits in
+            String(unsafeUninitializedCapacity: 36) { out in
+                var position = 0
+                for index in 0..<16 {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        out[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    out[position] = digits[Int(bytes[index] >> 4)]
+                    out[position + 1] = digits[Int(bytes[index] & 0x0F)]
+                    position += 2
                 }
-                out[position] = digits[Int(bytes[index] >> 4)]
-                out[position + 1] = digits[Int(bytes[index] & 0x0F)]
-                position += 2
+                return 36
             }
-            return 36
+        }
+    }
+}
+
+extension Registration {
+    /// The string field `field`, read or written by name.
+    fileprivate subscript(field: PackedRegistration.Field) -> String? {
+        get {
+            switch field {
+            case .id: id
+            case .deviceID: deviceID
+            case .deviceName: deviceName
+            case .clientVersion: clientVersion
+            case .keyType: keyType
+            case .tunnelType: tunnelType
+            case .userID: userID
+            case .userEmail: userEmail
+            case .userName: userName
+            case .profileID: profileID
+            case .profileName: profileName
+            }
+        }
+        set {
+            switch field {
+            case .id: id = newValue ?? ""
+            case .deviceID: deviceID = newValue ?? ""
+            case .deviceName: deviceName = newValue ?? ""
+            case .clientVersion: clientVersion = newValue
+            case .keyType: keyType = newValue
+            case .tunnelType: tunnelType = newValue
+            case .userID: userID = newValue
+            case .userEmail: userEmail = newValue
+            case .userName: userName = newValue
+            case .profileID: profileID = newValue
+            case .profileName: profileName = newValue
+            }
         }
     }
 }

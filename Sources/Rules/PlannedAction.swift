@@ -9,19 +9,18 @@ public struct PlannedAction: Sendable, Hashable {
     // Stored largest first, so that the one-byte fields share the padding at the end: a plan holds one
     // action per selected registration.
 
-    /// The registration, as listed; kept packed (``PackedRegistration``), so every read builds it again.
-    /// Read one field with ``registrationID``, ``deviceID``, ``deviceName``, ``userEmail``,
-    /// ``lastSeenAt`` or ``clientVersion``, or the registration and the reason with
-    /// ``registrationAndReason``.
+    /// The registration, as listed. Until ``pack()`` the action holds it as it came; packed, every read
+    /// builds it again. Read one field with ``registrationID``, ``deviceID``, ``deviceName``,
+    /// ``userEmail``, ``lastSeenAt`` or ``clientVersion``, or those of a report at once with ``subject``.
     public var registration: Registration {
-        get { packed.registration }
+        get { stored.registration }
         set {
             // A reason rendered on read must keep describing the registration the rule selected.
             freezeReason()
-            packed = PackedRegistration(newValue)
+            stored = .listed(ListedRegistration(newValue))
         }
     }
-    private var packed: PackedRegistration
+    private var stored: StoredRegistration
     /// The name of the rule that selected the registration.
     public var rule: String
     private var storedReason: Reason
@@ -47,32 +46,66 @@ public struct PlannedAction: Sendable, Hashable {
     }
 
     /// The registration's `id`.
-    public var registrationID: String { packed[.id] ?? "" }
+    public var registrationID: String { stored.id }
     /// The registration's `device.id`.
-    public var deviceID: String { packed[.deviceID] ?? "" }
+    public var deviceID: String { stored.deviceID }
     /// The registration's `device.name`.
-    public var deviceName: String { packed[.deviceName] ?? "" }
+    public var deviceName: String { stored.deviceName }
     /// The registration's `user.email`.
-    public var userEmail: String? { packed[.userEmail] }
+    public var userEmail: String? { stored.userEmail }
     /// The registration's `last_seen_at`.
-    public var lastSeenAt: Date? { packed.lastSeenAt }
+    public var lastSeenAt: Date? { stored.lastSeenAt }
     /// The registration's `device.client_version`.
-    public var clientVersion: String? { packed[.clientVersion] }
+    public var clientVersion: String? { stored.clientVersion }
 
-    /// The registration and ``reason``, the registration built once for both.
-    public var registrationAndReason: (registration: Registration, reason: String) {
-        let registration = packed.registration
-        switch storedReason {
-        case .text(let text): return (registration, text)
-        case .rule(let index, let explainer): return (registration, explainer.reason(forRule: index, selecting: registration))
+    /// What a report and the journal name the registration by.
+    public struct Subject: Sendable, Equatable {
+        public init(
+            registrationID: String, deviceID: String, deviceName: String, userEmail: String? = nil, lastSeenAt: Date? = nil,
+            clientVersion: String? = nil
+        ) {
+            self.registrationID = registrationID
+            self.deviceID = deviceID
+            self.deviceName = deviceName
+            self.userEmail = userEmail
+            self.lastSeenAt = lastSeenAt
+            self.clientVersion = clientVersion
         }
+
+        public var registrationID: String
+        public var deviceID: String
+        public var deviceName: String
+        public var userEmail: String?
+        public var lastSeenAt: Date?
+        public var clientVersion: String?
     }
+
+    /// True once ``pack()`` has packed the registration.
+    public var isPacked: Bool {
+        if case .packed = stored { return true }
+        return false
+    }
+
+    /// Keeps the registration in one allocation (``PackedRegistration``) instead of as listed: about 200
+    /// bytes instead of 680, for a price (packing, and building the strings again on each read) that an
+    /// action held for a whole listing is worth and one read at once is not. ``RuleSet/Evaluation``
+    /// packs on request (``RuleSet/Evaluation/packClaims()``).
+    public mutating func pack() {
+        if case .listed(let listed) = stored { stored = .packed(PackedRegistration(listed.registration)) }
+    }
+
+    /// The registration's ``Subject``, its strings built in one pass over a packed registration.
+    public var subject: Subject { stored.subject }
+
+    /// Renders ``reason`` now and keeps the text, for an action whose reason will be read more than
+    /// once: rendering builds the whole registration again.
+    public mutating func keepReasonText() { freezeReason() }
 
     /// Creates a planned action.
     public init(rule: String, action: RuleAction, registration: Registration, reason: String, isDryRun: Bool = false) {
         self.rule = rule
         self.action = action
-        self.packed = PackedRegistration(registration)
+        self.stored = .listed(ListedRegistration(registration))
         self.storedReason = .text(reason)
         self.isDryRun = isDryRun
     }
@@ -84,7 +117,7 @@ public struct PlannedAction: Sendable, Hashable {
     init(rule: UnsafePointer<CompiledRule>, ruleIndex: Int, of explainer: Explainer, registration: Registration) {
         self.rule = rule.pointee.name
         self.action = rule.pointee.action
-        self.packed = PackedRegistration(registration)
+        self.stored = .listed(ListedRegistration(registration))
         self.storedReason = .rule(ruleIndex, explainer)
         self.isDryRun = rule.pointee.isDryRun
     }

@@ -31,6 +31,9 @@ extension RuleSet {
         private var marks: [GraceMarks.Key: Date] = [:]
         private var waitingForGrace: [String: Int] = [:]
 
+        /// The claims `packClaims()` has packed: the first this many.
+        private var packedClaims = 0
+
         /// How many registrations have been added so far; becomes ``Plan/listed``.
         public private(set) var listed = 0
 
@@ -133,6 +136,15 @@ extension RuleSet {
                     }
                 }
             }
+        }
+
+        /// Packs the registrations of the claims made since the last call (``PlannedAction/pack()``):
+        /// what a listing of many pages calls after each, so that memory holds about 200 bytes per
+        /// selected registration instead of 680. The plan is the same either way.
+        public mutating func packClaims() {
+            guard packedClaims < claims.count else { return }
+            for index in packedClaims..<claims.count { claims[index].pack() }
+            packedClaims = claims.count
         }
 
         /// Returns the plan for everything added: the claimed registrations sorted by ID, and the safety

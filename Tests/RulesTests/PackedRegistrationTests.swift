@@ -34,9 +34,11 @@ struct PackedRegistrationTests {
             userEmail: String(repeating: "é", count: 70_000)),
     ]
 
-    @Test("a planned action gives back the registration it was given", arguments: cases)
-    func roundTrip(registration: Registration) {
-        let action = PlannedAction(rule: "r", action: .revoke, registration: registration, reason: "why")
+    @Test("a planned action gives back the registration it was given, packed or not", arguments: cases, [false, true])
+    func roundTrip(registration: Registration, packed: Bool) {
+        var action = PlannedAction(rule: "r", action: .revoke, registration: registration, reason: "why")
+        if packed { action.pack() }
+        #expect(action.isPacked == packed)
         #expect(action.registration == registration)
         #expect(action.registrationID == registration.id)
         #expect(action.deviceID == registration.deviceID)
@@ -44,8 +46,13 @@ struct PackedRegistrationTests {
         #expect(action.userEmail == registration.userEmail)
         #expect(action.lastSeenAt == registration.lastSeenAt)
         #expect(action.clientVersion == registration.clientVersion)
-        #expect(action.registrationAndReason.registration == registration)
-        #expect(action.registrationAndReason.reason == "why")
+        #expect(
+            action.subject
+                == PlannedAction.Subject(
+                    registrationID: registration.id, deviceID: registration.deviceID, deviceName: registration.deviceName,
+                    userEmail: registration.userEmail, lastSeenAt: registration.lastSeenAt,
+                    clientVersion: registration.clientVersion))
+        #expect(action.reason == "why")
     }
 
     @Test("a lowercase, hyphenated UUID is stored in its 16 bytes, anything else as text")
@@ -69,6 +76,31 @@ struct PackedRegistrationTests {
         #expect(packed == [0xf4, 0x7a, 0xc1, 0x0b, 0x58, 0xcc, 0x43, 0x72, 0xa5, 0x67, 0x0e, 0x02, 0xb2, 0xc3, 0xd4, 0x79])
         #expect(packed.withUnsafeBufferPointer { UUIDBytes.string(from: $0.baseAddress!) } == text)
         #expect(bytes.withUnsafeBufferPointer { UUIDBytes.string(from: $0.baseAddress!) } == "00000000-0000-0000-0000-000000000000")
+    }
+
+    @Test("packing the claims page by page changes nothing in the plan, and packs every action")
+    func packedClaimsSamePlan() {
+        let fleet = (0..<300).map { index in
+            let hex = String(index, radix: 16)
+            let padded = String(repeating: "0", count: 8 - hex.count) + hex
+            return registration(
+                "\(padded)-0000-4000-8000-00000000\(padded.suffix(4))", lastSeenAt: ago(Double(index) * day),
+                userEmail: "user\(index)@example.com")
+        }
+        let ruleSet = RuleSet(action: .revoke, match: Match(lastSeenOlderThan: span("90d")))
+        var listed = ruleSet.evaluation(directory: nil, graceMarks: GraceMarks(), at: now)
+        var packed = ruleSet.evaluation(directory: nil, graceMarks: GraceMarks(), at: now)
+        for page in stride(from: 0, to: fleet.count, by: 100) {
+            listed.add(Array(fleet[page..<page + 100]))
+            packed.add(Array(fleet[page..<page + 100]))
+            packed.packClaims()
+        }
+        let (plain, compact) = (listed.plan(), packed.plan())
+        #expect(compact.actions.count == 209)
+        #expect(compact == plain)
+        #expect(compact.actions.allSatisfy { $0.isPacked })
+        #expect(!plain.actions.contains { $0.isPacked })
+        #expect(compact.actions.map(\.reason) == plain.actions.map(\.reason))
     }
 
     @Test("changing the registration of an action keeps the reason that explained the old one")

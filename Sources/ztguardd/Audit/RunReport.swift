@@ -52,11 +52,11 @@ struct RunReport: Codable, Sendable, Equatable {
         }
 
         var record: Record {
-            let (registration, reason) = planned.registrationAndReason
+            let subject = planned.subject
             return Record(
-                rule: planned.rule, action: planned.action, registrationID: registration.id, deviceID: registration.deviceID,
-                deviceName: registration.deviceName, userEmail: registration.userEmail, lastSeenAt: registration.lastSeenAt,
-                clientVersion: registration.clientVersion, reason: reason, outcome: outcome, error: error)
+                rule: planned.rule, action: planned.action, registrationID: subject.registrationID, deviceID: subject.deviceID,
+                deviceName: subject.deviceName, userEmail: subject.userEmail, lastSeenAt: subject.lastSeenAt,
+                clientVersion: subject.clientVersion, reason: planned.reason, outcome: outcome, error: error)
         }
 
         enum CodingKeys: String, CodingKey {
@@ -69,8 +69,11 @@ struct RunReport: Codable, Sendable, Equatable {
             case clientVersion = "client_version"
         }
 
+        /// The reason is rendered here, once: the journal and the report's JSON both read it, and
+        /// rendering it builds the whole registration again.
         init(_ planned: PlannedAction, outcome: Outcome) {
             self.planned = planned
+            self.planned.keepReasonText()
             self.outcome = outcome
         }
 

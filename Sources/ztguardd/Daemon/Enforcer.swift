@@ -85,10 +85,12 @@ struct Enforcer: Sendable {
             let marks = try state?.graceMarks() ?? GraceMarks()
             let directory = ruleSet.needsAccessUsers ? Directory(accessUsers: try await client.accessUsers()) : nil
             var evaluation = ruleSet.evaluation(directory: directory, graceMarks: marks, at: now)
-            // Memory holds one page and the registrations the rules select, never the whole fleet. A page
+            // Memory holds one page and the registrations the rules select, packed page by page
+            // (``RuleSet/Evaluation/packClaims()``), never the whole fleet. A page
             // that fails throws out of the listing, and the evaluation of a partial listing is dropped unplanned.
             try await client.forEachRegistrationPage(query, keepingBodies: false) { page in
                 evaluation.add(page.registrations)
+                evaluation.packClaims()
             }
             report.listed = evaluation.listed
             plan = evaluation.plan()
