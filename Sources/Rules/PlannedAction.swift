@@ -6,8 +6,8 @@ public import Foundation
 
 /// One action the plan selected: a rule, what it does, the registration and why.
 public struct PlannedAction: Sendable, Hashable {
-    // Stored largest first, so that the one-byte fields share the padding at the end: a plan holds one
-    // action per selected registration.
+    // The one-byte fields last, so that they share the padding at the end: a plan holds one action per
+    // selected registration (the registration itself is one reference, boxed or packed).
 
     /// The registration, as listed. Until ``pack()`` the action holds it as it came; packed, every read
     /// builds it again. Read one field with ``registrationID``, ``deviceID``, ``deviceName``,

@@ -3,10 +3,10 @@ import Rules
 
 /// One evaluation as SPEC §3 prints it (`plan --format json`) and keeps it (`runs/RUN_ID.json`).
 struct RunReport: Codable, Sendable, Equatable {
-    /// One action of the run. It keeps the planned action as the plan made it (the registration packed,
-    /// the reason rendered on read) rather than copies of the fields the report shows: a run holds one
-    /// per selected registration until it is recorded. Each read of a field builds its string; code
-    /// that reads several reads ``record`` once.
+    /// One action of the run. It keeps the planned action (the registration as the run packed it, the
+    /// reason rendered once, here) rather than copies of the fields the report shows: a run holds one
+    /// per selected registration until it is recorded. Each read of a field of a packed registration
+    /// builds its string; code that reads several reads ``record`` once.
     struct Action: Codable, Sendable, Equatable {
         enum Outcome: String, Codable, Sendable {
             case planned, done, failed, skipped
