@@ -88,7 +88,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strictSettings,
-            // GnuTLS asks the executable whether to skip its initialisation at load (GnuTLSInitSkip.swift);
+            // GnuTLS asks the executable whether to skip its initialisation at load (Entry+GnuTLS.swift);
             // it can ask only if the executable exports the answer.
             linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=_gnutls_global_init_skip"], .when(platforms: [.linux]))]
         ),
