@@ -16,38 +16,11 @@ enum StoredRegistration: Sendable {
         }
     }
 
-    var id: String {
+    /// One string field, or nil when the registration has none.
+    subscript(field: PackedRegistration.Field) -> String? {
         switch self {
-        case .listed(let listed): listed.registration.id
-        case .packed(let packed): packed[.id] ?? ""
-        }
-    }
-
-    var deviceID: String {
-        switch self {
-        case .listed(let listed): listed.registration.deviceID
-        case .packed(let packed): packed[.deviceID] ?? ""
-        }
-    }
-
-    var deviceName: String {
-        switch self {
-        case .listed(let listed): listed.registration.deviceName
-        case .packed(let packed): packed[.deviceName] ?? ""
-        }
-    }
-
-    var userEmail: String? {
-        switch self {
-        case .listed(let listed): listed.registration.userEmail
-        case .packed(let packed): packed[.userEmail]
-        }
-    }
-
-    var clientVersion: String? {
-        switch self {
-        case .listed(let listed): listed.registration.clientVersion
-        case .packed(let packed): packed[.clientVersion]
+        case .listed(let listed): listed.registration[field]
+        case .packed(let packed): packed[field]
         }
     }
 
@@ -104,16 +77,16 @@ struct PackedRegistration: @unchecked Sendable {
         // instead of an optional's 16.
         private var dates: (Double, Double, Double)
 
-        init(present: UInt16, uuids: UInt16, createdAt: Date?, lastSeenAt: Date?, revokedAt: Date?) {
-            self.present = present
-            self.uuids = uuids
+        init(createdAt: Date?, lastSeenAt: Date?, revokedAt: Date?) {
+            present = 0
+            uuids = 0
             dates = (
                 createdAt?.timeIntervalSinceReferenceDate ?? 0, lastSeenAt?.timeIntervalSinceReferenceDate ?? 0,
                 revokedAt?.timeIntervalSinceReferenceDate ?? 0
             )
-            if createdAt != nil { self.present |= 1 << 11 }
-            if lastSeenAt != nil { self.present |= 1 << 12 }
-            if revokedAt != nil { self.present |= 1 << 13 }
+            if createdAt != nil { present |= 1 << 11 }
+            if lastSeenAt != nil { present |= 1 << 12 }
+            if revokedAt != nil { present |= 1 << 13 }
         }
 
         var createdAt: Date? { date(dates.0, bit: 11) }
@@ -132,11 +105,9 @@ struct PackedRegistration: @unchecked Sendable {
     }
 
     init(_ registration: Registration) {
-        var header = Header(
-            present: 0, uuids: 0, createdAt: registration.createdAt, lastSeenAt: registration.lastSeenAt,
-            revokedAt: registration.revokedAt)
-        // Two passes over the fields, spelled out: sizes and flags, then the bytes. A plan packs one
-        // registration per selected device, inside the rule evaluation's loop.
+        var header = Header(createdAt: registration.createdAt, lastSeenAt: registration.lastSeenAt, revokedAt: registration.revokedAt)
+        // Two passes over the fields, spelled out: sizes and flags, then the bytes. A run packs one
+        // registration per selected device.
         var size = 0
         Self.measure(registration.id, .id, &header, &size)
         Self.measure(registration.deviceID, .deviceID, &header, &size)

@@ -16,7 +16,7 @@ public struct PlannedAction: Sendable, Hashable {
         get { stored.registration }
         set {
             // A reason rendered on read must keep describing the registration the rule selected.
-            freezeReason()
+            keepReasonText()
             stored = .listed(ListedRegistration(newValue))
         }
     }
@@ -46,17 +46,17 @@ public struct PlannedAction: Sendable, Hashable {
     }
 
     /// The registration's `id`.
-    public var registrationID: String { stored.id }
+    public var registrationID: String { stored[.id] ?? "" }
     /// The registration's `device.id`.
-    public var deviceID: String { stored.deviceID }
+    public var deviceID: String { stored[.deviceID] ?? "" }
     /// The registration's `device.name`.
-    public var deviceName: String { stored.deviceName }
+    public var deviceName: String { stored[.deviceName] ?? "" }
     /// The registration's `user.email`.
-    public var userEmail: String? { stored.userEmail }
+    public var userEmail: String? { stored[.userEmail] }
     /// The registration's `last_seen_at`.
     public var lastSeenAt: Date? { stored.lastSeenAt }
     /// The registration's `device.client_version`.
-    public var clientVersion: String? { stored.clientVersion }
+    public var clientVersion: String? { stored[.clientVersion] }
 
     /// What a report and the journal name the registration by.
     public struct Subject: Sendable, Equatable {
@@ -99,7 +99,9 @@ public struct PlannedAction: Sendable, Hashable {
 
     /// Renders ``reason`` now and keeps the text, for an action whose reason will be read more than
     /// once: rendering builds the whole registration again.
-    public mutating func keepReasonText() { freezeReason() }
+    public mutating func keepReasonText() {
+        if case .rule = storedReason { storedReason = .text(reason) }
+    }
 
     /// Creates a planned action.
     public init(rule: String, action: RuleAction, registration: Registration, reason: String, isDryRun: Bool = false) {
@@ -144,10 +146,6 @@ public struct PlannedAction: Sendable, Hashable {
         hasher.combine(registration)
         hasher.combine(reason)
         hasher.combine(isDryRun)
-    }
-
-    private mutating func freezeReason() {
-        if case .rule = storedReason { storedReason = .text(reason) }
     }
 
     /// The reason's text, or what renders it.

@@ -129,9 +129,10 @@ struct Enforcer: Sendable {
             let batchSize = max(1, configuration.pacing.batchSize)
             for start in stride(from: 0, to: members.count, by: batchSize) {
                 let batch = members[start..<min(start + batchSize, members.count)]
-                let indexByID = Dictionary(batch.map { (actions[$0].registrationID, $0) }, uniquingKeysWith: { first, _ in first })
+                let ids = batch.map { actions[$0].registrationID }
+                let indexByID = Dictionary(zip(ids, batch), uniquingKeysWith: { first, _ in first })
                 do {
-                    try await client.apply(kind, to: batch.map { actions[$0].registrationID }, batchSize: batchSize) { result in
+                    try await client.apply(kind, to: ids, batchSize: batchSize) { result in
                         for id in result.done { if let index = indexByID[id] { actions[index].outcome = .done } }
                         for (id, error) in result.failed {
                             if let index = indexByID[id] {
