@@ -128,6 +128,39 @@ import Testing
         #expect(read > 400, "only \(read) of 4,000 mutated pages were read by the fast path")
     }
 
+    /// The string scanner reads eight bytes at a time: a special byte must be found wherever it sits
+    /// in a word, and at the word's edges.
+    @Test("a quote, an escape, a control character or a non-ASCII character at every position of strings up to 24 bytes")
+    func specialBytesAtEveryPosition() throws {
+        // (as written in the JSON, what the name is, whether the fast path reads it)
+        let specials: [(json: [UInt8], decoded: String, readable: Bool)] = [
+            (Array(#"\""#.utf8), "\"", true), (Array(#"\\"#.utf8), "\\", true), (Array(#"\n"#.utf8), "\n", true),
+            (Array(#"\u00e9"#.utf8), "é", true), (Array("é".utf8), "é", true), (Array("💻".utf8), "💻", true),
+            ([0x7F], "\u{7F}", true), ([0x01], "", false), ([0x1F], "", false), ([0x09], "", false),
+        ]
+        var read = 0
+        for length in 0...24 {
+            for position in 0...length {
+                for special in specials {
+                    let before = String(repeating: "a", count: position)
+                    let after = String(repeating: "b", count: length - position)
+                    let name = Array(before.utf8) + special.json + Array(after.utf8)
+                    let registration = Array(#"{"id":"r1","device":{"id":"d1","name":""#.utf8) + name + Array(#""}}"#.utf8)
+                    let page = Array(Self.page(registrations: String(decoding: registration, as: UTF8.self)).utf8)
+                    try expectSameAsJSONDecoder(page)
+                    let fast = RegistrationPageDecoder.envelope(from: page)?.result?.first?.deviceName
+                    if special.readable {
+                        #expect(fast == before + special.decoded + after, "length \(length), position \(position)")
+                        read += 1
+                    } else {
+                        #expect(fast == nil, "a raw control character at \(position) of \(length) was read")
+                    }
+                }
+            }
+        }
+        #expect(read == 325 * 7)
+    }
+
     // MARK: Support
 
     struct Example: Sendable, CustomTestStringConvertible {

@@ -303,25 +303,44 @@ private struct Reader {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw OutsideFastPath() }
         index += 1
         let start = index
-        var union: UInt8 = 0
+        var union: UInt64 = 0
         var escaped = false
-        while index < bytes.count {
+        while true {
+            // Eight bytes at a time to the first quote, backslash or control character: most of a page is
+            // the contents of strings, and most strings have none of them before their closing quote.
+            while index + 8 <= bytes.count {
+                let word = UInt64(littleEndian: bytes.withUnsafeBytes { [index] in
+                    $0.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                })
+                let hits = JSONBytes.quoteBackslashOrControl(word, orDelete: false)
+                guard hits == 0 else {
+                    // The lowest flagged byte is a true one (``JSONBytes``); the bytes before it
+                    // are contents.
+                    let before = hits.trailingZeroBitCount / 8
+                    union |= word & ((1 << (8 * UInt64(before))) &- 1)
+                    index += before
+                    break
+                }
+                union |= word
+                index += 8
+            }
+            guard index < bytes.count else { throw OutsideFastPath() }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let contents = start..<index
                 index += 1
-                return (contents, escaped, union < 0x80)
+                return (contents, escaped, union & 0x8080_8080_8080_8080 == 0)
             }
             if byte == UInt8(ascii: "\\") {
                 escaped = true
                 _ = try escapedScalar()
                 continue
             }
+            // The last few bytes of the body, read one at a time.
             guard byte >= 0x20 else { throw OutsideFastPath() }
-            union |= byte
+            union |= UInt64(byte)
             index += 1
         }
-        throw OutsideFastPath()
     }
 
     /// Throws for contents that are not UTF-8; escapes are ASCII and do not change the answer.
