@@ -22,8 +22,7 @@ import Testing
         (value: "", literal: #""""#),
     ])
     func escaping(value: String, literal: String) throws {
-        var line: [UInt8] = []
-        JSONLinesLogHandler.appendQuoted(value, to: &line)
+        let line = JSONLinesLogHandler.quoted(value)
         #expect(String(decoding: line, as: UTF8.self) == literal)
         #expect(line == Array(literal.utf8))
         // Any JSON reader gets the value back.

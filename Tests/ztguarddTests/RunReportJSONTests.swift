@@ -58,15 +58,12 @@ private func makeStateDirectory() -> String {
     func plainActionFastPath() throws {
         let report = makeReport(actions: 24)
         let plain = try #require(report.actions.first { $0.deviceName == "Sofia’s iPhone" && $0.error == nil })
-        var written: [UInt8] = []
-        #expect(plain.record.appendPlainJSON(to: &written))
+        let written = try #require(plain.record.plainJSON(after: ",\n    "))
         let encoded = String(decoding: try RunReport.jsonEncoder().encode(plain), as: UTF8.self)
-        #expect(String(decoding: written, as: UTF8.self) == encoded.replacingOccurrences(of: "\n", with: "\n    "))
+        #expect(String(decoding: written, as: UTF8.self) == ",\n    " + encoded.replacingOccurrences(of: "\n", with: "\n    "))
 
         let quoted = try #require(report.actions.first { $0.deviceName.contains("\"") })
-        var untouched: [UInt8] = []
-        #expect(!quoted.record.appendPlainJSON(to: &untouched))
-        #expect(untouched.isEmpty)
+        #expect(quoted.record.plainJSON(after: "") == nil)
     }
 
     @Test("a report with many actions is saved and read back equal, and the file is jsonBytes() and a newline")

@@ -28,19 +28,17 @@ extension RunReport {
         try write(outline[..<open])
         // The encoder indents an action as a top-level object; inside "actions" it sits two levels deeper.
         let indent = [UInt8](repeating: UInt8(ascii: " "), count: 4)
-        var piece: [UInt8] = []
         for (index, action) in actions.enumerated() {
-            piece.removeAll(keepingCapacity: true)
-            if index > 0 { piece.append(UInt8(ascii: ",")) }
-            piece.append(0x0A)
-            piece.append(contentsOf: indent)
+            // Each action starts a line four spaces in, after a comma but for the first.
+            let prefix = index > 0 ? ",\n    " : "\n    "
             let record = action.record
-            if record.appendPlainJSON(to: &piece) {
+            if let piece = record.plainJSON(after: prefix) {
                 try write(piece[...])
                 continue
             }
             // An array, not `Data`: stepping through `Data` a byte at a time cost more than encoding.
             let encoded = Array(try encoder.encode(record))
+            var piece = Array(prefix.utf8)
             var start = encoded.startIndex
             while let newline = encoded[start...].firstIndex(of: 0x0A) {
                 piece.append(contentsOf: encoded[start...newline])
@@ -56,47 +54,55 @@ extension RunReport {
 }
 
 extension RunReport.Action.Record {
-    /// Appends this action as ``RunReport/jsonEncoder()`` writes it as an element of "actions" (keys
-    /// sorted, one per line six spaces in, `null` for a missing optional but `error`, which is left
-    /// out), and returns true; or, when one of its strings needs a JSON escape, appends nothing and
-    /// returns false, and the caller lets the encoder write it.
+    /// `prefix`, then this action as ``RunReport/jsonEncoder()`` writes it as an element of "actions"
+    /// (keys sorted, one per line six spaces in, `null` for a missing optional but `error`, which is
+    /// left out); or nil when one of its strings needs a JSON escape, and the caller lets the encoder
+    /// write it.
     ///
     /// The encoder spent a third of a 8,000-action dry run's CPU on these few lines; strings without
     /// escapes are written verbatim by any JSON encoder, and the report tests compare the bytes.
-    func appendPlainJSON(to out: inout [UInt8]) -> Bool {
-        func isPlain(_ text: String?) -> Bool {
-            !(text?.containsUTF8Byte { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F } ?? false)
-        }
+    func plainJSON(after prefix: String) -> [UInt8]? {
         let lastSeen = lastSeenAt.map(RFC3339.string(from:))
-        guard isPlain(rule), isPlain(registrationID), isPlain(deviceID), isPlain(deviceName), isPlain(userEmail),
-            isPlain(lastSeen), isPlain(clientVersion), isPlain(reason), isPlain(error)
-        else { return false }
-        out.append(contentsOf: "{\n".utf8)
-        func member(_ key: String, _ value: String?, last: Bool = false) {
-            out.append(contentsOf: "      \"".utf8)
-            out.append(contentsOf: key.utf8)
-            out.append(contentsOf: "\" : ".utf8)
-            if let value {
-                out.append(UInt8(ascii: "\""))
-                out.append(contentsOf: value.utf8)
-                out.append(UInt8(ascii: "\""))
-            } else {
-                out.append(contentsOf: "null".utf8)
-            }
-            out.append(contentsOf: (last ? "\n" : ",\n").utf8)
+        /// Every member in the encoder's order; the last has no comma.
+        func members(_ body: (_ key: StaticString, _ value: String?, _ last: Bool) -> Void) {
+            body("action", action.rawValue, false)
+            body("client_version", clientVersion, false)
+            body("device_id", deviceID, false)
+            body("device_name", deviceName, false)
+            if let error { body("error", error, false) }
+            body("last_seen_at", lastSeen, false)
+            body("outcome", outcome.rawValue, false)
+            body("reason", reason, false)
+            body("registration_id", registrationID, false)
+            body("rule", rule, false)
+            body("user_email", userEmail, true)
         }
-        member("action", action.rawValue)
-        member("client_version", clientVersion)
-        member("device_id", deviceID)
-        member("device_name", deviceName)
-        if let error { member("error", error) }
-        member("last_seen_at", lastSeen)
-        member("outcome", outcome.rawValue)
-        member("reason", reason)
-        member("registration_id", registrationID)
-        member("rule", rule)
-        member("user_email", userEmail, last: true)
-        out.append(contentsOf: "    }".utf8)
-        return true
+        // `{`, a newline, and the closing brace four spaces in.
+        var count = prefix.utf8.count + 2 + 5
+        var plain = true
+        members { key, value, last in
+            if let value, value.needsJSONEscape(orDelete: true) { plain = false }
+            // Six spaces, the quoted key, " : ", the quoted value or null, then ",\n" or "\n".
+            count += 6 + key.utf8CodeUnitCount + 2 + 3 + (value.map { $0.utf8.count + 2 } ?? 4) + (last ? 1 : 2)
+        }
+        guard plain else { return nil }
+        return [UInt8](capacity: count) { out in
+            out.append(prefix)
+            out.append(literal: "{\n")
+            members { key, value, last in
+                out.append(literal: "      \"")
+                out.append(literal: key)
+                out.append(literal: "\" : ")
+                if let value {
+                    out.append(UInt8(ascii: "\""))
+                    out.append(value)
+                    out.append(UInt8(ascii: "\""))
+                } else {
+                    out.append(literal: "null")
+                }
+                out.append(literal: last ? "\n" : ",\n")
+            }
+            out.append(literal: "    }")
+        }
     }
 }

@@ -28,16 +28,16 @@ struct JournalWriter: Sendable {
             // Every `NAME=value` in one buffer, an iovec into it per field (lengths given, so a value may
             // hold any byte): three arrays an entry rather than a string and a C copy per field, for the
             // thousands of records a run journals. sd_journal_sendv has sent the entry when it returns.
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 1 })
             var ranges: [Range<Int>] = []
             ranges.reserveCapacity(fields.count)
-            for (name, value) in fields {
-                let start = buffer.count
-                buffer.append(contentsOf: name.utf8)
-                buffer.append(UInt8(ascii: "="))
-                buffer.append(contentsOf: value.utf8)
-                ranges.append(start..<buffer.count)
+            var buffer = [UInt8](capacity: fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 1 }) { buffer in
+                for (name, value) in fields {
+                    let start = buffer.count
+                    buffer.append(name)
+                    buffer.append(UInt8(ascii: "="))
+                    buffer.append(value)
+                    ranges.append(start..<buffer.count)
+                }
             }
             let sent = buffer.withUnsafeMutableBytes { bytes -> Bool in
                 guard let base = bytes.baseAddress else { return true }
@@ -59,15 +59,15 @@ struct JournalWriter: Sendable {
     static func nativeEncoding(_ fields: [(name: String, value: String)]) -> [UInt8] {
         var bytes: [UInt8] = []
         for (name, value) in fields {
-            bytes.append(contentsOf: name.utf8)
+            bytes.appendUTF8(name)
             if value.utf8.contains(0x0A) {
                 bytes.append(0x0A)
                 var length = UInt64(value.utf8.count).littleEndian
                 withUnsafeBytes(of: &length) { bytes.append(contentsOf: $0) }
-                bytes.append(contentsOf: value.utf8)
+                bytes.appendUTF8(value)
             } else {
                 bytes.append(UInt8(ascii: "="))
-                bytes.append(contentsOf: value.utf8)
+                bytes.appendUTF8(value)
             }
             bytes.append(0x0A)
         }
