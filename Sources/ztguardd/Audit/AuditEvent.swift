@@ -208,19 +208,52 @@ extension RunReport.Action.Record {
     /// What `journalctl -t ztguardd` shows of the action's record: what happened to which registration,
     /// and why. The outcome decides the words: a dry run's record must not read as if it had acted.
     var journalMessage: Logger.Message {
-        let device = deviceName.isEmpty ? "unnamed device" : deviceName
-        let subject = "registration \(registrationID) (\(device)\(userEmail.map { ", \($0)" } ?? ""))"
+        // Appended into one string rather than interpolated: every action of a run has one.
+        var text = ""
+        text.reserveCapacity(96 + registrationID.utf8.count + deviceName.utf8.count + (userEmail?.utf8.count ?? 0)
+            + max(reason.utf8.count, error?.utf8.count ?? 0))
+        func subject() {
+            text += "registration "
+            text += registrationID
+            text += " ("
+            text += deviceName.isEmpty ? "unnamed device" : deviceName
+            if let userEmail {
+                text += ", "
+                text += userEmail
+            }
+            text += ")"
+        }
         let verb = action.rawValue
         switch outcome {
         case .done:
             let done = action.pastTense
-            return "\(done.prefix(1).uppercased() + done.dropFirst()) \(subject): \(reason)"
+            text += done.prefix(1).uppercased()
+            text += done.dropFirst()
+            text += " "
+            subject()
+            text += ": "
+            text += reason
         case .planned:
-            return "Would \(verb) \(subject) (dry run): \(reason)"
+            text += "Would "
+            text += verb
+            text += " "
+            subject()
+            text += " (dry run): "
+            text += reason
         case .skipped:
-            return "Did not \(verb) \(subject): a safety limit or a shutdown stopped the run first"
+            text += "Did not "
+            text += verb
+            text += " "
+            subject()
+            text += ": a safety limit or a shutdown stopped the run first"
         case .failed:
-            return "Could not \(verb) \(subject): \(error ?? "the API refused it")"
+            text += "Could not "
+            text += verb
+            text += " "
+            subject()
+            text += ": "
+            text += error ?? "the API refused it"
         }
+        return Logger.Message(stringLiteral: text)
     }
 }
