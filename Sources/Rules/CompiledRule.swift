@@ -36,6 +36,9 @@ struct CompiledRule: Sendable {
     /// The rule's `[rule.exclude]`, copied out of `rule` like the match keys.
     let exclude: Exclusion
     let hasExclusion: Bool
+    /// The string fields ``reason(for:at:directory:)`` reads, as ``PackedRegistration/Field`` bits: a
+    /// packed registration builds only these to explain an action (its dates it always has).
+    let reasonFields: UInt16
 
     init(_ rule: Rule, at now: Date) {
         func cutoff(_ span: TimeSpan?) -> Date? { span.map { now.addingTimeInterval(-$0.interval) } }
@@ -62,6 +65,17 @@ struct CompiledRule: Sendable {
         userNotInAccess = rule.match.userNotInAccess
         exclude = rule.exclude
         hasExclusion = !rule.exclude.isEmpty
+        let match = rule.match
+        var reasonFields: [PackedRegistration.Field] = []
+        if match.clientVersionBelow != nil || match.clientVersionUnknown != nil { reasonFields.append(.clientVersion) }
+        if match.userEmail != nil || match.userNotInAccess != nil || match.userLastLoginOlderThan != nil {
+            reasonFields.append(.userEmail)
+        }
+        if match.deviceName != nil { reasonFields.append(.deviceName) }
+        if match.keyType != nil { reasonFields.append(.keyType) }
+        if match.tunnelType != nil { reasonFields.append(.tunnelType) }
+        if match.profile != nil { reasonFields.append(.profileName) }
+        self.reasonFields = PackedRegistration.bits(reasonFields)
     }
 
     /// Returns true when `rule`'s match selects `registration` (its exclusion is checked apart).

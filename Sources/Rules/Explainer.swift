@@ -18,8 +18,11 @@ final class Explainer: Sendable {
         self.directory = directory
     }
 
-    /// Explains why rule `index` selected `registration`.
-    func reason(forRule index: Int, selecting registration: Registration) -> String {
-        rules[index].reason(for: registration, at: now, directory: directory)
+    /// Explains why rule `index` selected `registration`, reading of a packed registration only the
+    /// fields the rule's reason names.
+    func reason(forRule index: Int, selecting registration: StoredRegistration) -> String {
+        rules.withUnsafeBufferPointer { rules in
+            rules[index].reason(for: registration.registration(fields: rules[index].reasonFields), at: now, directory: directory)
+        }
     }
 }

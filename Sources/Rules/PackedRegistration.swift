@@ -16,6 +16,14 @@ enum StoredRegistration: Sendable {
         }
     }
 
+    /// The registration, or for a packed one only the string fields in `fields` (``PackedRegistration/registration(fields:)``).
+    func registration(fields: UInt16) -> Registration {
+        switch self {
+        case .listed(let listed): listed.registration
+        case .packed(let packed): packed.registration(fields: fields)
+        }
+    }
+
     /// One string field, or nil when the registration has none.
     subscript(field: PackedRegistration.Field) -> String? {
         switch self {
@@ -171,9 +179,13 @@ struct PackedRegistration: @unchecked Sendable {
     }
 
     /// The registration, every field read again.
-    var registration: Registration {
+    var registration: Registration { registration(fields: .max) }
+
+    /// The registration with its dates and only the string fields whose bits are set in `fields`
+    /// (``bits(_:)``); the others are empty or nil.
+    func registration(fields: UInt16) -> Registration {
         var registration = Registration(id: "", deviceID: "", deviceName: "")
-        read(into: &registration, fields: .max) { registration, field, value in registration[field] = value }
+        read(into: &registration, fields: fields) { registration, field, value in registration[field] = value }
         let header = storage.header
         registration.createdAt = header.createdAt
         registration.lastSeenAt = header.lastSeenAt
@@ -198,8 +210,12 @@ struct PackedRegistration: @unchecked Sendable {
         return subject
     }
 
-    private static let subjectFields: UInt16 = [Field.id, .deviceID, .deviceName, .clientVersion, .userEmail]
-        .reduce(0) { $0 | 1 << $1.rawValue }
+    private static let subjectFields = bits([.id, .deviceID, .deviceName, .clientVersion, .userEmail])
+
+    /// `fields` as the mask ``registration(fields:)`` takes.
+    static func bits(_ fields: [Field]) -> UInt16 {
+        fields.reduce(0) { $0 | 1 << $1.rawValue }
+    }
 
     /// One field, or nil when the registration has none.
     subscript(field: Field) -> String? {

@@ -39,7 +39,7 @@ public struct PlannedAction: Sendable, Hashable {
         get {
             switch storedReason {
             case .text(let text): text
-            case .rule(let index, let explainer): explainer.reason(forRule: index, selecting: registration)
+            case .rule(let index, let explainer): explainer.reason(forRule: index, selecting: stored)
             }
         }
         set { storedReason = .text(newValue) }

@@ -103,6 +103,46 @@ struct PackedRegistrationTests {
         #expect(compact.actions.map(\.reason) == plain.actions.map(\.reason))
     }
 
+    /// Each match key alone, then all the keys that can hold together: a packed action's reason reads
+    /// only the fields its rule names (``CompiledRule/reasonFields``), and must read every one it names.
+    static let reasonCases: [(match: Match, directory: Directory?)] = {
+        let stale = Directory(accessUsers: [AccessUser(email: "sofia.miller13@example.com", lastSuccessfulLogin: ago(400 * day))])
+        let keys: [Match] = [
+            Match(lastSeenOlderThan: span("90d")), Match(createdOlderThan: span("30d")),
+            Match(status: .revoked, revokedOlderThan: span("1d")), Match(clientVersionBelow: version("2025.1.0")),
+            Match(clientVersionUnknown: false), Match(userEmail: [glob("sofia.*@example.com")]),
+            Match(deviceName: [glob("*iPhone")]), Match(keyType: ["curve25519"]), Match(tunnelType: ["masque"]),
+            Match(profile: ["Contractors"]), Match(userMissing: false), Match(status: .any),
+        ]
+        let together = Match(
+            status: .revoked, lastSeenOlderThan: span("90d"), createdOlderThan: span("30d"), revokedOlderThan: span("1d"),
+            clientVersionBelow: version("2025.1.0"), clientVersionUnknown: false, userEmail: [glob("sofia.*@example.com")],
+            deviceName: [glob("*iPhone")], keyType: ["curve25519"], tunnelType: ["masque"], profile: ["Contractors"],
+            userMissing: false, userLastLoginOlderThan: span("90d"))
+        return keys.map { ($0, nil) } + [
+            (Match(userNotInAccess: true), Directory(accessUsers: [])),
+            (Match(userLastLoginOlderThan: span("90d")), stale), (together, stale),
+        ]
+    }()
+
+    @Test("a packed action's reason is the one its whole registration gives, for every match key", arguments: reasonCases)
+    func packedReasonReadsWhatItNames(match: Match, directory: Directory?) throws {
+        var selected = Self.full
+        selected.createdAt = ago(300 * day)
+        selected.lastSeenAt = ago(114 * day)
+        selected.revokedAt = match.status == .revoked ? ago(2 * day) : nil
+        let ruleSet = RuleSet(action: .delete, match: match)
+        var listed = ruleSet.evaluation(directory: directory, graceMarks: GraceMarks(), at: now)
+        var packed = ruleSet.evaluation(directory: directory, graceMarks: GraceMarks(), at: now)
+        listed.add([selected])
+        packed.add([selected])
+        packed.packClaims()
+        let (plain, compact) = (listed.plan(), packed.plan())
+        let action = try #require(compact.actions.first)
+        #expect(action.isPacked)
+        #expect(action.reason == plain.actions.first?.reason)
+    }
+
     @Test("changing the registration of an action keeps the reason that explained the old one")
     func reasonFrozenOnChange() {
         let old = registration(lastSeenAt: ago(114.9 * day))
