@@ -80,4 +80,46 @@ private func makeStateDirectory() -> String {
         #expect(saved == (try report.jsonBytes()) + [0x0A])
         #expect(FileContents.names(inDirectory: state.directory + "/runs") == ["\(report.runID).json"])
     }
+
+    @Test("a report started while its run journals, then finished, is the file save() writes", arguments: [0, 1, 2_000])
+    func startedThenFinished(actions: Int) async throws {
+        let state = StateStore(directory: makeStateDirectory())
+        defer { try? FileManager.default.removeItem(atPath: state.directory) }
+        var report = makeReport(actions: actions, finished: false)
+        let saving = state.startSaving(report)
+        // Only the closing fields change after the start.
+        report.finishedAt = report.startedAt + 7
+        report.durationMS = 7_000
+        report.apiRequests = 12
+        try await saving.finish(report)
+
+        let saved = try #require(FileContents.read(state.directory + "/runs/\(report.runID).json"))
+        #expect(saved == (try report.jsonBytes()) + [0x0A])
+        #expect(try state.report(runID: report.runID) == report)
+        #expect(FileContents.names(inDirectory: state.directory + "/runs") == ["\(report.runID).json"])
+    }
+
+    @Test("a report whose actions or abort changed after it was started is saved whole, as it ended")
+    func changedAfterStart() async throws {
+        let state = StateStore(directory: makeStateDirectory())
+        defer { try? FileManager.default.removeItem(atPath: state.directory) }
+        let started = makeReport(actions: 3, finished: false)
+        let saving = state.startSaving(started)
+        var ended = makeReport(actions: 4)
+        ended.runID = started.runID
+        try await saving.finish(ended)
+        #expect(FileContents.read(state.directory + "/runs/\(started.runID).json") == (try ended.jsonBytes()) + [0x0A])
+        #expect(FileContents.names(inDirectory: state.directory + "/runs") == ["\(started.runID).json"])
+    }
+
+    @Test("a report that cannot be written fails when it is finished, and leaves no file")
+    func unwritable() async throws {
+        let blocker = makeStateDirectory()
+        defer { try? FileManager.default.removeItem(atPath: blocker) }
+        try FileContents.writeAtomically(Array("a file, not a directory\n".utf8), to: blocker)
+        let state = StateStore(directory: blocker + "/state")
+        let report = makeReport(actions: 5)
+        await #expect(throws: FileError.self) { try await state.startSaving(report).finish(report) }
+        #expect(FileContents.read(blocker + "/state/runs/\(report.runID).json") == nil)
+    }
 }

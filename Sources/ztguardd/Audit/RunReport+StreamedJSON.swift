@@ -11,20 +11,16 @@ extension RunReport {
     ///
     /// - Throws: What the encoder or `write` threw.
     func writeJSON(to write: (ArraySlice<UInt8>) throws -> Void) throws {
+        try writeJSONThroughActions(to: write)
+        try writeJSONAfterActions(to: write)
+    }
+
+    /// The first part of ``writeJSON(to:)``: the report up to the end of its actions. It depends on
+    /// the actions and on `aborted` only (keys are sorted, and "aborted" is the one before "actions"),
+    /// so it can be written while the run still records, and the rest written when it has finished.
+    func writeJSONThroughActions(to write: (ArraySlice<UInt8>) throws -> Void) throws {
+        guard !actions.isEmpty, let (outline, open, _) = try outline() else { return }
         let encoder = Self.jsonEncoder()
-        var frame = self
-        frame.actions = []
-        let outline = Array(try encoder.encode(frame))
-        // Pretty output puts each top-level key on its own line after two spaces; a string value
-        // cannot hold a raw newline, so this marks the one "actions" key of the top-level object.
-        let key = Array("\n  \"actions\" : [".utf8)
-        guard !actions.isEmpty else { return try write(outline[...]) }
-        guard let open = outline.firstRange(of: key)?.upperBound,
-            let close = outline[open...].firstIndex(of: UInt8(ascii: "]"))
-        else {
-            // A layout this code does not know: encode the report whole, as before.
-            return try write(try jsonBytes()[...])
-        }
         try write(outline[..<open])
         // The encoder indents an action as a top-level object; inside "actions" it sits two levels deeper.
         let indent = [UInt8](repeating: UInt8(ascii: " "), count: 4)
@@ -49,7 +45,28 @@ extension RunReport {
             try write(piece[...])
         }
         try write(Array("\n  ]".utf8)[...])
+    }
+
+    /// The rest of ``writeJSON(to:)``, after ``writeJSONThroughActions(to:)``: the whole report when
+    /// that wrote nothing (no actions, or an encoder layout this code does not know).
+    func writeJSONAfterActions(to write: (ArraySlice<UInt8>) throws -> Void) throws {
+        guard !actions.isEmpty, let (outline, _, close) = try outline() else { return try write(try jsonBytes()[...]) }
         try write(outline[(close + 1)...])
+    }
+
+    /// The report without its actions, and the bounds of the gap they go in: just past
+    /// `"actions" : [` and at its `]`. Nil for a layout this code does not know.
+    private func outline() throws -> (bytes: [UInt8], open: Int, close: Int)? {
+        var frame = self
+        frame.actions = []
+        let outline = Array(try Self.jsonEncoder().encode(frame))
+        // Pretty output puts each top-level key on its own line after two spaces; a string value
+        // cannot hold a raw newline, so this marks the one "actions" key of the top-level object.
+        let key = Array("\n  \"actions\" : [".utf8)
+        guard let open = outline.firstRange(of: key)?.upperBound,
+            let close = outline[open...].firstIndex(of: UInt8(ascii: "]"))
+        else { return nil }
+        return (outline, open, close)
     }
 }
 

@@ -22,6 +22,58 @@ struct StateStore: Sendable {
         }
     }
 
+    /// Starts saving `report` while its run still journals its actions: the report up to the end of
+    /// its actions is written to a temporary file and synced on a thread of its own, and
+    /// ``ReportSave/finish(_:)`` writes the rest once the run has finished. The file is put in place as ``save(_:)-(RunReport)`` puts it.
+    ///
+    /// A run's actions and `aborted` must be final when it starts; only its closing fields
+    /// (`finished_at`, `duration_ms`, …) may still change.
+    func startSaving(_ report: RunReport) -> ReportSave {
+        let (runs, path) = (runsDirectory, "\(runsDirectory)/\(report.runID).json")
+        let writing = ThreadOutcome { () -> Result<AtomicFile, any Error> in
+            Result {
+                try FileContents.makeDirectory(runs)
+                var file = try AtomicFile(replacing: path)
+                do {
+                    try report.writeJSONThroughActions { try file.writer.write($0) }
+                    try file.sync()
+                } catch {
+                    file.discard()
+                    throw error
+                }
+                return file
+            }
+        }
+        return ReportSave(store: self, started: report, writing: writing)
+    }
+
+    /// A report being saved; see ``StateStore/startSaving(_:)``.
+    struct ReportSave: Sendable {
+        fileprivate let store: StateStore
+        fileprivate let started: RunReport
+        fileprivate let writing: ThreadOutcome<Result<AtomicFile, any Error>>
+
+        /// Writes the rest of `report`, the started one with its closing fields set, and puts the file
+        /// in place. A report whose actions or `aborted` changed after all is saved whole instead.
+        ///
+        /// - Throws: What writing the file threw, here or on the thread.
+        func finish(_ report: RunReport) async throws {
+            var file = try await writing.value.get()
+            guard report.aborted == started.aborted, report.actions.count == started.actions.count else {
+                file.discard()
+                return try store.save(report)
+            }
+            do {
+                try report.writeJSONAfterActions { try file.writer.write($0) }
+                try file.writer.write(CollectionOfOne(0x0A))
+            } catch {
+                file.discard()
+                throw error
+            }
+            try file.commit()
+        }
+    }
+
     /// The report of run `runID`, or nil if there is none.
     func report(runID: String) throws -> RunReport? {
         guard runID.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { return nil }

@@ -48,7 +48,9 @@ struct Enforcer: Sendable {
         startFields[.listingSeenBefore] = query.seenBefore.map(RFC3339.string(from:))
         audit.record(.runStarted, "Run started", startFields)
 
-        func finish(_ status: Status) -> Outcome {
+        /// Records the end of the run and saves its report: through `saving` when the report was
+        /// started while the run journaled its actions (``StateStore/startSaving(_:)``).
+        func finish(_ status: Status, saving: StateStore.ReportSave? = nil) async -> Outcome {
             report.finishedAt = wallClock.now
             report.apiRequests = client.requestsSent - requestsBefore
             report.durationMS = Int((ContinuousClock.now - started).milliseconds)
@@ -68,7 +70,9 @@ struct Enforcer: Sendable {
                 audit.record(.runFailed, "Run failed", fields)
             }
             if let state, persists {
-                do { try state.save(report) } catch {
+                do {
+                    if let saving { try await saving.finish(report) } else { try state.save(report) }
+                } catch {
                     audit.logger.error("Cannot save the run report", metadata: ["error": "\(error)", "run.id": "\(runID)"])
                 }
             }
@@ -98,7 +102,7 @@ struct Enforcer: Sendable {
         } catch {
             report.failure = "\(error)"
             let refused = (error as? CloudflareAPIError)?.isAuthenticationFailure == true
-            return finish(refused ? .authenticationRefused : .failed)
+            return await finish(refused ? .authenticationRefused : .failed)
         }
         if let state, persists {
             // Grace marks follow what the rules select, whatever is acted on; a dry run keeps them too,
@@ -113,8 +117,9 @@ struct Enforcer: Sendable {
             report.aborted = RunReport.Abort(abort)
             report.actions = plan.actions.map { RunReport.Action($0, outcome: .skipped) }
             plan.actions = []
+            let saving = startSaving(report)
             recordActions(report.actions, runID: runID, dryRun: dryRun)
-            return finish(.aborted)
+            return await finish(.aborted, saving: saving)
         }
 
         // 3. Act, batch by batch; dry-run rules and dry runs only record.
@@ -150,9 +155,17 @@ struct Enforcer: Sendable {
                 }
             }
         }
-        recordActions(actions.lazy.filter { $0.outcome == .planned || $0.outcome == .skipped }, runID: runID, dryRun: dryRun)
         report.actions = actions
-        return finish(report.failedCount > 0 ? .failed : .succeeded)
+        // The actions are final: the report is written on a thread of its own while they are journaled.
+        let saving = startSaving(report)
+        recordActions(actions.lazy.filter { $0.outcome == .planned || $0.outcome == .skipped }, runID: runID, dryRun: dryRun)
+        return await finish(report.failedCount > 0 ? .failed : .succeeded, saving: saving)
+    }
+
+    /// Starts saving `report` (``StateStore/startSaving(_:)``) when this run keeps reports.
+    private func startSaving(_ report: RunReport) -> StateStore.ReportSave? {
+        guard let state, persists else { return nil }
+        return state.startSaving(report)
     }
 
     /// Journals each action. A sequence, so that a run's thousands of actions are recorded where they

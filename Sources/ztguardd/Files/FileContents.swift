@@ -29,8 +29,7 @@ enum FileContents {
     }
 
     /// Replaces the file at `path` with what `contents` writes, so that a crash at any instant leaves
-    /// either the old or the new contents, never a mix: write a temporary file, fsync it, rename it
-    /// over the old one, then fsync the directory so the rename itself is durable.
+    /// either the old or the new contents, never a mix (``AtomicFile``).
     ///
     /// `contents` writes through a bounded buffer, so a large file never has to sit whole in memory.
     /// If it throws, the temporary file is removed and the old file is left as it was.
@@ -39,32 +38,14 @@ enum FileContents {
     static func writeAtomically(
         to path: String, mode: mode_t = 0o640, contents: (inout BufferedFileWriter) throws -> Void
     ) throws {
-        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        // `StateStore.reports()` reads only `*.json`, so a temporary file left by a crash is never taken for a report.
-        let temporary = "\(path).tmp.\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard descriptor >= 0 else { throw FileError(operation: "create", path: temporary) }
+        var file = try AtomicFile(replacing: path, mode: mode)
         do {
-            var file = BufferedFileWriter(descriptor: descriptor, path: temporary)
-            try contents(&file)
-            try file.flush()
-            guard fsync(descriptor) == 0 else { throw FileError(operation: "fsync", path: temporary) }
+            try contents(&file.writer)
         } catch {
-            close(descriptor)
-            unlink(temporary)
+            file.discard()
             throw error
         }
-        close(descriptor)
-        guard rename(temporary, path) == 0 else {
-            let error = FileError(operation: "rename", path: path)
-            unlink(temporary)
-            throw error
-        }
-        let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directoryDescriptor >= 0 {
-            fsync(directoryDescriptor)
-            close(directoryDescriptor)
-        }
+        try file.commit()
     }
 
     /// Creates `path` and its parents as needed (mode 0750).
@@ -93,13 +74,79 @@ enum FileContents {
     }
 }
 
+/// A file being replaced so that a crash at any instant leaves either the old or the new contents,
+/// never a mix: written to a temporary file next to it, which ``commit()`` fsyncs and renames over
+/// the old one, then fsyncs the directory so the rename itself is durable.
+///
+/// A value that owns its descriptor: it can be written on one thread and committed on another, but
+/// by one owner at a time, and ends with exactly one ``commit()`` or ``discard()``.
+struct AtomicFile: Sendable {
+    let path: String
+    /// Writes to the temporary file.
+    var writer: BufferedFileWriter
+
+    /// Creates the temporary file for `path`.
+    ///
+    /// - Throws: ``FileError`` if it cannot be created.
+    init(replacing path: String, mode: mode_t = 0o640) throws(FileError) {
+        // `StateStore.reports()` reads only `*.json`, so a temporary file left by a crash is never taken for a report.
+        let temporary = "\(path).tmp.\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw FileError(operation: "create", path: temporary) }
+        self.path = path
+        writer = BufferedFileWriter(descriptor: descriptor, path: temporary)
+    }
+
+    /// Writes what is buffered, fsyncs, and puts the file in place of the old one. On failure the
+    /// temporary file is removed and the old file is left as it was.
+    ///
+    /// - Throws: ``FileError`` naming the step and the path.
+    consuming func commit() throws(FileError) {
+        let temporary = writer.path
+        do throws(FileError) {
+            try writer.flush()
+            guard fsync(writer.descriptor) == 0 else { throw FileError(operation: "fsync", path: temporary) }
+        } catch {
+            discard()
+            throw error
+        }
+        close(writer.descriptor)
+        guard rename(temporary, path) == 0 else {
+            let error = FileError(operation: "rename", path: path)
+            unlink(temporary)
+            throw error
+        }
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryDescriptor >= 0 {
+            fsync(directoryDescriptor)
+            close(directoryDescriptor)
+        }
+    }
+
+    /// Writes what is buffered and fsyncs what was written so far, so that ``commit()`` has little left
+    /// to wait for: a report's actions are synced on the thread that wrote them.
+    ///
+    /// - Throws: ``FileError`` naming the step and the path.
+    mutating func sync() throws(FileError) {
+        try writer.flush()
+        guard fsync(writer.descriptor) == 0 else { throw FileError(operation: "fsync", path: writer.path) }
+    }
+
+    /// Removes the temporary file; the old file is left as it was.
+    consuming func discard() {
+        close(writer.descriptor)
+        unlink(writer.path)
+    }
+}
+
 /// Writes to an open file through a buffer of at most `capacity` bytes, retrying short writes.
-/// Only ``FileContents/writeAtomically(to:mode:contents:)`` makes one; it owns the descriptor.
+/// Only ``AtomicFile`` makes one; it owns the descriptor.
 struct BufferedFileWriter {
     static let capacity = 64 * 1024
 
-    private let descriptor: Int32
-    private let path: String
+    fileprivate let descriptor: Int32
+    fileprivate let path: String
     private var buffer: [UInt8] = []
 
     fileprivate init(descriptor: Int32, path: String) {
