@@ -122,4 +122,43 @@ private func makeStateDirectory() -> String {
         await #expect(throws: FileError.self) { try await state.startSaving(report).finish(report) }
         #expect(FileContents.read(blocker + "/state/runs/\(report.runID).json") == nil)
     }
+
+    @Test("grace marks the file already holds are not written again; no marks and no file write none")
+    func graceMarksWrittenOnChange() throws {
+        let state = StateStore(directory: makeStateDirectory())
+        defer { try? FileManager.default.removeItem(atPath: state.directory) }
+        let path = state.directory + "/grace.json"
+        /// Whether the file opened as `descriptor` is still the one at `path`: a write puts a new file
+        /// in its place, and the old one is left with no link.
+        func stillInPlace(_ descriptor: Int32) -> Bool {
+            var status = stat()
+            return fstat(descriptor, &status) == 0 && status.st_nlink == 1
+        }
+        try state.save(GraceMarks())
+        #expect(FileContents.read(path) == nil)
+
+        var marks = GraceMarks()
+        for index in 0..<20 {
+            marks.firstSelected[.init(rule: "unseen", registrationID: "reg-\(index)")] = Date(timeIntervalSince1970: 1_795_435_200)
+        }
+        try state.save(marks)
+        let first = open(path, O_RDONLY)
+        defer { close(first) }
+        try #require(first >= 0)
+        try state.save(marks)
+        #expect(stillInPlace(first))
+        #expect(try state.graceMarks() == marks)
+
+        marks.firstSelected[.init(rule: "unseen", registrationID: "reg-x")] = Date(timeIntervalSince1970: 1_795_438_800)
+        try state.save(marks)
+        #expect(!stillInPlace(first))
+        #expect(try state.graceMarks() == marks)
+
+        // Marks that are gone are written as gone: the file stays, empty.
+        let second = open(path, O_RDONLY)
+        defer { close(second) }
+        try state.save(GraceMarks())
+        #expect(!stillInPlace(second))
+        #expect(try state.graceMarks() == GraceMarks())
+    }
 }

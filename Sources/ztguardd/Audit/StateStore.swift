@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Glibc
 import Rules
 
 /// The state directory (`$STATE_DIRECTORY`, default `/var/lib/ztguardd`): one report per run in
@@ -103,15 +104,27 @@ struct StateStore: Sendable {
         return marks
     }
 
-    /// Replaces the grace marks.
+    /// Replaces the grace marks, unless the file already holds them.
+    ///
+    /// Most runs change no mark, and a write costs two fsyncs: marks the file already holds are not
+    /// written again, and no marks are not written where there is no file (a missing file reads as
+    /// no marks).
     func save(_ marks: GraceMarks) throws {
-        try FileContents.makeDirectory(directory)
         let entries = marks.firstSelected
             .map { GraceEntry(rule: $0.key.rule, registrationID: $0.key.registrationID, firstSelected: RFC3339.string(from: $0.value)) }
             .sorted { ($0.rule, $0.registrationID) < ($1.rule, $1.registrationID) }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted]
-        try FileContents.writeAtomically(Array(try encoder.encode(entries)) + [0x0A], to: gracePath)
+        // Sorted keys: the same marks must give the same bytes, and the encoder's own order changes
+        // from one encoding to the next.
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let bytes = Array(try encoder.encode(entries)) + [0x0A]
+        if let current = FileContents.read(gracePath) {
+            if current == bytes { return }
+        } else if errno == ENOENT, entries.isEmpty {
+            return
+        }
+        try FileContents.makeDirectory(directory)
+        try FileContents.writeAtomically(bytes, to: gracePath)
     }
 
     private struct GraceEntry: Codable {
