@@ -80,18 +80,22 @@ extension String {
 
     /// ``needsJSONEscape(orDelete:)`` for UTF-8 bytes.
     ///
-    /// Eight bytes at a time, the last eight read again rather than one by one, and a string shorter
-    /// than eight read into a word padded with spaces: every audit value of every action is checked
-    /// before it is copied verbatim, and nearly all pass.
+    /// Eight bytes at a time, the last eight read again rather than one by one (four and four for a
+    /// string shorter than eight): every audit value of every action is checked before it is copied
+    /// verbatim, and nearly all pass.
     static func needsJSONEscape(_ bytes: UnsafeBufferPointer<UInt8>, orDelete: Bool) -> Bool {
         guard let base = bytes.baseAddress else { return false }
         func hit(_ word: UInt64) -> Bool { JSONBytes.quoteBackslashOrControl(word, orDelete: orDelete) != 0 }
-        guard bytes.count >= 8 else {
-            var word: UInt64 = 0x2020_2020_2020_2020
-            withUnsafeMutableBytes(of: &word) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
-            return hit(word)
-        }
         let raw = UnsafeRawPointer(base)
+        guard bytes.count >= 8 else {
+            guard bytes.count >= 4 else {
+                return bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || (orDelete && $0 == 0x7F) }
+            }
+            // Four to seven bytes: the first four and the last four, overlapping, in one word.
+            let first = UInt64(raw.loadUnaligned(as: UInt32.self))
+            let last = UInt64(raw.loadUnaligned(fromByteOffset: bytes.count - 4, as: UInt32.self))
+            return hit(first | last << 32)
+        }
         var offset = 0
         while offset + 8 < bytes.count {
             if hit(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) { return true }
