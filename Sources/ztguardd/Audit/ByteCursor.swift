@@ -5,8 +5,10 @@ import Rules
 /// checked its capacity and uniqueness for each of a record's 60 pieces, about 120 instructions a
 /// piece before the copy, for every action of a run.
 ///
-/// Writing past the capacity given traps: a wrong bound is a bug, never a memory overrun.
-struct ByteCursor {
+/// Writing past the capacity given traps: a wrong bound is a bug, never a memory overrun. Not copyable,
+/// and made only by ``Swift/Array/init(capacity:writing:)`` for the call of its closure: its pointers
+/// cannot outlive the array's initialisation.
+struct ByteCursor: ~Copyable {
     private let end: UnsafeMutablePointer<UInt8>
     private var position: UnsafeMutablePointer<UInt8>
     private let start: UnsafeMutablePointer<UInt8>
