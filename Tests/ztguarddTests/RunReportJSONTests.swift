@@ -161,4 +161,14 @@ private func makeStateDirectory() -> String {
         #expect(!stillInPlace(second))
         #expect(try state.graceMarks() == GraceMarks())
     }
+
+    @Test("grace marks that cannot be read fail, rather than read as none; a missing file is none")
+    func unreadableGraceMarks() throws {
+        let state = StateStore(directory: makeStateDirectory())
+        defer { try? FileManager.default.removeItem(atPath: state.directory) }
+        #expect(try state.graceMarks() == GraceMarks())
+        // A directory where the file should be: open succeeds, read fails (EISDIR), even for root.
+        try FileManager.default.createDirectory(atPath: state.directory + "/grace.json", withIntermediateDirectories: true)
+        #expect(throws: FileError.self) { try state.graceMarks() }
+    }
 }

@@ -94,7 +94,12 @@ struct StateStore: Sendable {
 
     /// The grace marks kept by the last run; empty when there are none yet.
     func graceMarks() throws -> GraceMarks {
-        guard let bytes = FileContents.read(gracePath) else { return GraceMarks() }
+        guard let bytes = FileContents.read(gracePath) else {
+            // No file yet: no marks. A file that cannot be read must not pass for one without marks:
+            // every grace would start over.
+            guard errno == ENOENT else { throw FileError(operation: "read", path: gracePath) }
+            return GraceMarks()
+        }
         let entries = try JSONDecoder().decode([GraceEntry].self, from: Data(bytes))
         var marks = GraceMarks()
         for entry in entries {
