@@ -11,7 +11,7 @@ enum StoredRegistration: Sendable {
 
     var registration: Registration {
         switch self {
-        case .listed(let listed): listed.registration
+        case .listed(let listed): listed.page[listed.index]
         case .packed(let packed): packed.registration
         }
     }
@@ -19,7 +19,7 @@ enum StoredRegistration: Sendable {
     /// The registration, or for a packed one only the string fields in `fields` (``PackedRegistration/registration(fields:)``).
     func registration(fields: UInt16) -> Registration {
         switch self {
-        case .listed(let listed): listed.registration
+        case .listed(let listed): listed.page[listed.index]
         case .packed(let packed): packed.registration(fields: fields)
         }
     }
@@ -27,14 +27,14 @@ enum StoredRegistration: Sendable {
     /// One string field, or nil when the registration has none.
     subscript(field: PackedRegistration.Field) -> String? {
         switch self {
-        case .listed(let listed): listed.registration[field]
+        case .listed(let listed): listed.page[listed.index][field]
         case .packed(let packed): packed[field]
         }
     }
 
     var lastSeenAt: Date? {
         switch self {
-        case .listed(let listed): listed.registration.lastSeenAt
+        case .listed(let listed): listed.page[listed.index].lastSeenAt
         case .packed(let packed): packed.lastSeenAt
         }
     }
@@ -42,7 +42,7 @@ enum StoredRegistration: Sendable {
     var subject: PlannedAction.Subject {
         switch self {
         case .listed(let listed):
-            let registration = listed.registration
+            let registration = listed.page[listed.index]
             return PlannedAction.Subject(
                 registrationID: registration.id, deviceID: registration.deviceID, deviceName: registration.deviceName,
                 userEmail: registration.userEmail, lastSeenAt: registration.lastSeenAt, clientVersion: registration.clientVersion)
@@ -51,11 +51,22 @@ enum StoredRegistration: Sendable {
     }
 }
 
-/// A registration as listed, boxed: a planned action is then one reference wide however it is kept.
-final class ListedRegistration: Sendable {
-    let registration: Registration
+/// A registration as listed, where it lies in its page: an action the evaluation plans holds the page
+/// (one reference for all of the page's actions) rather than a copy of the registration (an allocation
+/// and a retain of each of its strings, then as many releases): at 1M registrations that copy was most
+/// of what planning cost. The page lives as long as one of its actions is unpacked; a listing of many
+/// pages packs each page's actions once it is evaluated (``RuleSet/Evaluation/packClaims()``).
+struct ListedRegistration: Sendable {
+    let page: [Registration]
+    let index: Int
 
-    init(_ registration: Registration) { self.registration = registration }
+    init(page: [Registration], index: Int) {
+        self.page = page
+        self.index = index
+    }
+
+    /// A registration in a page of its own.
+    init(_ registration: Registration) { self.init(page: [registration], index: 0) }
 }
 
 /// A ``Registration`` in one allocation: what a ``PlannedAction`` keeps of the registration it plans

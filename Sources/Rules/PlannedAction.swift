@@ -7,7 +7,7 @@ public import Foundation
 /// One action the plan selected: a rule, what it does, the registration and why.
 public struct PlannedAction: Sendable, Hashable {
     // The one-byte fields last, so that they share the padding at the end: a plan holds one action per
-    // selected registration (the registration itself is one reference, boxed or packed).
+    // selected registration (the registration itself is its page and index, or one reference packed).
 
     /// The registration, as listed. Until ``pack()`` the action holds it as it came; packed, every read
     /// builds it again. Read one field with ``registrationID``, ``deviceID``, ``deviceName``,
@@ -91,7 +91,7 @@ public struct PlannedAction: Sendable, Hashable {
     /// action held for a whole listing is worth and one read at once is not. ``RuleSet/Evaluation``
     /// packs on request (``RuleSet/Evaluation/packClaims()``).
     public mutating func pack() {
-        if case .listed(let listed) = stored { stored = .packed(PackedRegistration(listed.registration)) }
+        if case .listed(let listed) = stored { stored = .packed(PackedRegistration(listed.page[listed.index])) }
     }
 
     /// The registration's ``Subject``, its strings built in one pass over a packed registration.
@@ -116,10 +116,10 @@ public struct PlannedAction: Sendable, Hashable {
     ///
     /// By pointer, as ``CompiledRule/selects(_:by:version:versions:directory:)``: reading the rule out of
     /// the array would copy it.
-    init(rule: UnsafePointer<CompiledRule>, ruleIndex: Int, of explainer: Explainer, registration: Registration) {
+    init(rule: UnsafePointer<CompiledRule>, ruleIndex: Int, of explainer: Explainer, listed: ListedRegistration) {
         self.rule = rule.pointee.name
         self.action = rule.pointee.action
-        self.stored = .listed(ListedRegistration(registration))
+        self.stored = .listed(listed)
         self.storedReason = .rule(ruleIndex, explainer)
         self.isDryRun = rule.pointee.isDryRun
     }

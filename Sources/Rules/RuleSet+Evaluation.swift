@@ -48,7 +48,9 @@ extension RuleSet {
             self.previousMarks = graceMarks
         }
 
-        /// Evaluates a page of registrations, keeping only those a rule claims.
+        /// Evaluates a page of registrations, keeping only those a rule claims. Each claim refers to its
+        /// registration in `registrations`, so the page stays in memory until ``packClaims()`` or the plan
+        /// is gone.
         public mutating func add(_ registrations: [Registration]) {
             let hasExclusion = !exclude.isEmpty
             listed += registrations.count
@@ -127,7 +129,7 @@ extension RuleSet {
                                         rule: rule,
                                         ruleIndex: ruleIndex,
                                         of: explainer,
-                                        registration: registration.pointee
+                                        listed: ListedRegistration(page: registrations, index: registrationIndex)
                                     )
                                 )
                                 break
@@ -140,7 +142,7 @@ extension RuleSet {
 
         /// Packs the registrations of the claims made since the last call (``PlannedAction/pack()``):
         /// what a listing of many pages calls after each, so that memory holds about 200 bytes per
-        /// selected registration instead of 680. The plan is the same either way.
+        /// selected registration instead of the pages they were listed in. The plan is the same either way.
         public mutating func packClaims() {
             guard packedClaims < claims.count else { return }
             for index in packedClaims..<claims.count { claims[index].pack() }
