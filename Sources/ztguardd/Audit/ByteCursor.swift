@@ -91,7 +91,9 @@ extension String {
         let raw = UnsafeRawPointer(base)
         guard bytes.count >= 8 else {
             guard bytes.count >= 4 else {
-                return bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || (orDelete && $0 == 0x7F) }
+                return bytes.contains {
+                    $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || (orDelete && $0 == 0x7F)
+                }
             }
             // Four to seven bytes: the first four and the last four, overlapping, in one word.
             let first = UInt64(raw.loadUnaligned(as: UInt32.self))

@@ -25,7 +25,8 @@ struct StateStore: Sendable {
 
     /// Starts saving `report` while its run still journals its actions: the report up to the end of
     /// its actions is written to a temporary file and synced on a thread of its own, and
-    /// ``ReportSave/finish(_:)`` writes the rest once the run has finished. The file is put in place as ``save(_:)-(RunReport)`` puts it.
+    /// ``ReportSave/finish(_:)`` writes the rest once the run has finished. The file ends as the one
+    /// ``save(_:)`` writes, put in place the same way.
     ///
     /// A run's actions and `aborted` must be final when it starts; only its closing fields
     /// (`finished_at`, `duration_ms`, …) may still change.
