@@ -54,8 +54,11 @@ private func waitForExit(_ process: Process, timeout: Duration = .seconds(30)) a
     @Test("SIGTERM in the middle of acting finishes the batch in flight, records a complete report and exits 0")
     func sigtermMidRun() async throws {
         let account = makeAccount(count: 1_500)
-        // Every revoke answer takes 300 ms, so the run is surely acting when the signal arrives.
-        let slowRevokes = FaultPlan.every(1, .slow(milliseconds: 300), where: { $0.url.contains("/revoke") })
+        // Every revoke answer takes a second, so the run is surely acting when the signal arrives: about 40
+        // batches, 40 s. With 300 ms the whole run took 11 s, and on a loaded CI machine the test runner
+        // once sent the signal only after it had ended (the run then passed at 9.8 s, then failed at 11.4 s
+        // with every action done). Unloaded, the test still takes about 3 s: two revokes, then the one in flight.
+        let slowRevokes = FaultPlan.every(1, .slow(milliseconds: 1_000), where: { $0.url.contains("/revoke") })
         try await withFakeAPI(account, faults: slowRevokes) { server in
             let config = try actingConfiguration(apiBase: server.baseURL, batchSize: 5)
             let state = temporaryStateDirectory()
