@@ -22,7 +22,7 @@ import Testing
         (value: "", literal: #""""#),
     ])
     func escaping(value: String, literal: String) throws {
-        let line = JSONLinesLogHandler.quoted(value)
+        let line = [UInt8](capacity: JSONLinesLogHandler.quotedCapacity(value)) { JSONLinesLogHandler.appendQuoted(value, to: &$0) }
         #expect(String(decoding: line, as: UTF8.self) == literal)
         #expect(line == Array(literal.utf8))
         // Any JSON reader gets the value back.

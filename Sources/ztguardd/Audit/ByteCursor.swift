@@ -65,12 +65,6 @@ extension Array where Element == UInt8 {
             initialized = cursor.count
         }
     }
-
-    /// Appends `text`'s UTF-8 bytes in one copy, where `append(contentsOf: text.utf8)` takes the
-    /// generic sequence path.
-    mutating func appendUTF8(_ text: String) {
-        text.utf8.span.withUnsafeBufferPointer { append(contentsOf: $0) }
-    }
 }
 
 extension String {

@@ -43,18 +43,13 @@ struct JSONLinesLogHandler: LogHandler {
         }
     }
 
-    /// `text` as a JSON string literal (RFC 8259 §7): `"`, `\` and control characters escaped, every
-    /// other character as its UTF-8 bytes.
-    static func quoted(_ text: String) -> [UInt8] {
-        [UInt8](capacity: quotedCapacity(text)) { appendQuoted(text, to: &$0) }
-    }
-
     /// The most bytes ``appendQuoted(_:to:)`` writes for `text`: every byte escaped as `\u00XX`.
-    private static func quotedCapacity(_ text: String) -> Int {
+    static func quotedCapacity(_ text: String) -> Int {
         text.utf8.count * 6 + 2
     }
 
-    /// Writes `text` as a JSON string literal.
+    /// Writes `text` as a JSON string literal (RFC 8259 §7): `"`, `\` and control characters escaped,
+    /// every other character as its UTF-8 bytes.
     static func appendQuoted(_ text: String, to line: inout ByteCursor) {
         line.append(UInt8(ascii: "\""))
         // Bytes of multi-byte characters are all 0x80 or above, so a byte test cannot split a character.

@@ -59,15 +59,15 @@ struct JournalWriter: Sendable {
     static func nativeEncoding(_ fields: [(name: String, value: String)]) -> [UInt8] {
         var bytes: [UInt8] = []
         for (name, value) in fields {
-            bytes.appendUTF8(name)
+            bytes.append(contentsOf: name.utf8)
             if value.utf8.contains(0x0A) {
                 bytes.append(0x0A)
                 var length = UInt64(value.utf8.count).littleEndian
                 withUnsafeBytes(of: &length) { bytes.append(contentsOf: $0) }
-                bytes.appendUTF8(value)
+                bytes.append(contentsOf: value.utf8)
             } else {
                 bytes.append(UInt8(ascii: "="))
-                bytes.appendUTF8(value)
+                bytes.append(contentsOf: value.utf8)
             }
             bytes.append(0x0A)
         }
