@@ -32,11 +32,21 @@ public struct FaultPlan: Sendable {
         case lostAnswer
         /// HTTP 429 with `Retry-After`; the request is not applied and the account is not blocked.
         case tooManyRequests(retryAfterSeconds: Int)
+        /// The request is applied and answered `success: true`, but the envelope has no `result` key.
+        case missingResult
+        /// The request is applied and answered `success: true` with `"result": null`.
+        case nullResult
+        /// The request is applied and answered `success: true` with `"result": []`, its `result_info` as the
+        /// account wrote it (a listing page then still describes a full page).
+        case emptyResult
+        /// The account's first Access user is deleted, then the request is applied and answered normally:
+        /// a page-numbered users listing then shifts every later user one place up.
+        case accessUserDeleted
 
         /// Whether the account applies the request despite the fault.
         public var appliesRequest: Bool {
             switch self {
-            case .truncatedBody, .slow, .lostAnswer: true
+            case .truncatedBody, .slow, .lostAnswer, .missingResult, .nullResult, .emptyResult, .accessUserDeleted: true
             case .serverError, .connectionReset, .malformedJSON, .successFalse, .tooManyRequests: false
             }
         }
@@ -52,6 +62,10 @@ public struct FaultPlan: Sendable {
             case .slow(let milliseconds): "slow:\(milliseconds)"
             case .lostAnswer: "lost-answer"
             case .tooManyRequests(let seconds): "too-many-requests:\(seconds)"
+            case .missingResult: "missing-result"
+            case .nullResult: "null-result"
+            case .emptyResult: "empty-result"
+            case .accessUserDeleted: "access-user-deleted"
             }
         }
 
@@ -73,6 +87,10 @@ public struct FaultPlan: Sendable {
             case "malformed-json" where number == nil: self = .malformedJSON
             case "success-false" where number == nil: self = .successFalse
             case "lost-answer" where number == nil: self = .lostAnswer
+            case "missing-result" where number == nil: self = .missingResult
+            case "null-result" where number == nil: self = .nullResult
+            case "empty-result" where number == nil: self = .emptyResult
+            case "access-user-deleted" where number == nil: self = .accessUserDeleted
             default: return nil
             }
         }

@@ -124,6 +124,16 @@ final class RequestHandler: ChannelInboundHandler {
         case .lostAnswer:
             served.status = account.respond(to: request).status
             reset(context: context)
+        case .missingResult, .nullResult, .emptyResult:
+            var response = account.respond(to: request)
+            if let fault, let rewrite = ResultRewrite(fault) { response.body = rewrite.apply(to: response.body) }
+            served.status = response.status
+            write(response, for: head, context: context)
+        case .accessUserDeleted:
+            account.replaceAccessUsers(Array(account.accessUsers.dropFirst()))
+            let response = account.respond(to: request)
+            served.status = response.status
+            write(response, for: head, context: context)
         }
         activity.observer?(served)
     }

@@ -35,7 +35,8 @@ extension AccountState {
         return Answer(status: 200, body: Envelope.success(result: json.bytes, messages: messages))
     }
 
-    /// `GET /accounts/{id}/access/users`: `page`/`per_page` pagination.
+    /// `GET /accounts/{id}/access/users`: `page`/`per_page` pagination; `email=` narrows the list to the
+    /// users with that email (compared ASCII case-insensitively), which is how a single user is looked up.
     func listAccessUsers(_ target: RequestTarget) -> Answer {
         var page = 1
         var perPage = Self.defaultAccessUsersPerPage
@@ -46,12 +47,16 @@ extension AccountState {
             }
             if name == "page" { page = value } else { perPage = min(value, configuration.perPageMax) }
         }
-        let total = accessUsers.count
+        var users = accessUsers
+        if let email = target.value(for: "email") {
+            users = users.filter { $0.email.lowercased() == email.lowercased() }
+        }
+        let total = users.count
         let first = min(
             total,
             (page - 1).multipliedReportingOverflow(by: perPage).overflow ? total : (page - 1) * perPage
         )
-        let slice = accessUsers[first..<min(total, first + perPage)]
+        let slice = users[first..<min(total, first + perPage)]
 
         var result = JSONWriter(capacity: slice.count * 420 + 2)
         result.raw("[")

@@ -16,7 +16,10 @@ struct FakeCloudflareCommand: AsyncParsableCommand {
             until SIGTERM or SIGINT. With --log, appends one JSON line per request: {"n", "method", "path", \
             "query" (every value in an array), "status" (null when no answer was produced), "fault"?}.
             Faults: server-error[:STATUS], connection-reset, truncated-body, malformed-json, success-false, \
-            slow[:MS], lost-answer (applied, then the connection is reset), too-many-requests[:SECONDS].
+            slow[:MS], lost-answer (applied, then the connection is reset), too-many-requests[:SECONDS], \
+            missing-result, null-result, empty-result (a successful answer whose "result" is missing, null or [] \
+            while its result_info stays), access-user-deleted (the first Access user is deleted, then the \
+            request is answered).
             """
     )
 

@@ -180,7 +180,7 @@ import Testing
         let transport = FakeTransport([
             .envelope(status: 400, success: false, errors: #"[{"code":7000,"message":"nope"}]"#),
             // The check: the registration is still active.
-            .envelope(result: "[" + FakeTransport.Reply.registrationJSON(id: "a") + "]", resultInfo: #"{"cursor":""}"#),
+            .envelope(result: "[" + FakeTransport.Reply.registrationJSON(id: "a") + "]", resultInfo: #"{"count":1,"cursor":""}"#),
             .envelope(result: "{}"),
         ])
         var results: [BatchResult] = []

@@ -11,10 +11,15 @@ public struct CloudflareAPIError: Error, Sendable, CustomStringConvertible {
         case server
         /// `success: false`, or another 4xx.
         case rejected
-        /// A body that is not a Cloudflare envelope (truncated, not JSON, wrong shape).
+        /// A body that is not a Cloudflare envelope (truncated, not JSON, wrong shape), or a successful
+        /// envelope that cannot be used as it is: a listing page without its `result`, or one that
+        /// contradicts its own `result_info` (SPEC §2).
         case invalidResponse
         /// The listing handed back a cursor it had already given: following it would never end.
         case repeatedCursor
+        /// A page-numbered listing (Access users) changed while it was read, and again when it was read
+        /// once more: no consistent view of it could be had.
+        case listingMoved
     }
 
     /// One entry of the envelope's `errors`.

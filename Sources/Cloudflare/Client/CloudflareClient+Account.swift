@@ -1,4 +1,4 @@
-public import Rules
+import Rules
 public import FoundationEssentials
 
 /// What `tokens/verify` says of a token.
@@ -63,13 +63,15 @@ extension CloudflareClient {
         guard case .apiToken = configuration.credentials else { return nil }
         let status: TokenStatus
         do {
-            status = try await send(.get, "/user/tokens/verify", expecting: TokenStatus.self).envelope.result
-                ?? TokenStatus(id: nil, status: "unknown", expiresOn: nil)
+            status = try await send(
+                .get, "/user/tokens/verify", expecting: TokenStatus.self, problem: Self.resultMissing
+            ).envelope.result ?? TokenStatus(id: nil, status: "unknown", expiresOn: nil)
         } catch let error as CloudflareAPIError where error.code == .authentication || error.code == .rejected {
             // Account-owned tokens are only known to the account endpoint.
             do {
-                status = try await send(.get, accountPath + "/tokens/verify", expecting: TokenStatus.self).envelope.result
-                    ?? TokenStatus(id: nil, status: "unknown", expiresOn: nil)
+                status = try await send(
+                    .get, accountPath + "/tokens/verify", expecting: TokenStatus.self, problem: Self.resultMissing
+                ).envelope.result ?? TokenStatus(id: nil, status: "unknown", expiresOn: nil)
             } catch let accountError as CloudflareAPIError where accountError.code != .server {
                 throw CloudflareAPIError(
                     code: .authentication, status: accountError.status, request: "GET /user/tokens/verify",
@@ -86,35 +88,26 @@ extension CloudflareClient {
         return status
     }
 
-    /// Lists every Access user, following page pagination (at most `maxPages` pages).
-    public func accessUsers(perPage: Int = 1000, maxPages: Int = .max) async throws -> [AccessUser] {
-        var users: [AccessUser] = []
-        var page = 1
-        while true {
-            var query = QueryItems()
-            query.append("page", String(page))
-            query.append("per_page", String(perPage))
-            let (envelope, _) = try await send(.get, accountPath + "/access/users", query: query, expecting: [AccessUser].self)
-            let batch = envelope.result ?? []
-            users.append(contentsOf: batch)
-            let totalPages = envelope.resultInfo?.totalPages
-                ?? envelope.resultInfo?.totalCount.map { ($0 + perPage - 1) / perPage }
-            if batch.isEmpty || page >= maxPages { return users }
-            if let totalPages, page >= totalPages { return users }
-            if totalPages == nil, batch.count < perPage { return users }
-            page += 1
-        }
-    }
-
     /// Lists the account's device settings profiles, the default one included.
+    ///
+    /// Neither endpoint pages: each answer is the whole list, or the one default profile, and one
+    /// without its `result` is a transient failure (``resultMissing(_:)``), never an empty list.
     public func settingsProfiles() async throws -> [SettingsProfile] {
-        let custom = try await send(.get, accountPath + "/devices/policies", expecting: [SettingsProfile].self)
-        let fallback = try await send(.get, accountPath + "/devices/policy", expecting: SettingsProfile.self)
+        let custom = try await send(
+            .get, accountPath + "/devices/policies", expecting: [SettingsProfile].self, problem: Self.resultMissing)
+        let fallback = try await send(
+            .get, accountPath + "/devices/policy", expecting: SettingsProfile.self, problem: Self.resultMissing)
         var profiles = custom.envelope.result ?? []
         if var defaultProfile = fallback.envelope.result {
             defaultProfile.isDefault = true
             profiles.insert(defaultProfile, at: 0)
         }
         return profiles
+    }
+
+    /// "…without its result" for a successful envelope whose `result` is missing or null, else nil: an
+    /// answer that says nothing is not an empty one.
+    static func resultMissing<Payload>(_ envelope: Envelope<Payload>) -> String? {
+        envelope.result == nil ? "the answer came back successful but without its result" : nil
     }
 }

@@ -44,12 +44,17 @@ extension CloudflareClient {
     /// Lists every registration matching `query`, handing each page to `body` as it arrives so
     /// memory does not grow with the fleet.
     ///
-    /// The listing ends on an empty cursor or an empty page (SPEC §2). A cursor that comes back a
-    /// second time is an error, never an endless loop.
+    /// The listing ends only on the signals SPEC §2 defines: a page whose `result_info.cursor` is empty,
+    /// or an empty page whose `result_info.count` is 0. A page that cannot prove where it stands
+    /// (``registrationPageProblem(_:)``: no `result`, no `result_info`, a count that disagrees with
+    /// the page) is a transient failure, retried and then thrown: a short answer is never the end of
+    /// the listing. A cursor that comes back a second time is an error, never an endless loop.
     ///
     /// - Parameter keepingBodies: false when `body` reads only the decoded registrations: each response
     ///   body is then freed before `body` runs, instead of being held while it does (`page.body` is empty).
     /// - Returns: how many registrations were listed.
+    /// - Throws: ``CloudflareAPIError`` or ``TransportError`` when a page stayed unusable after the
+    ///   retries; whatever `body` throws. Either way the listing is incomplete.
     @discardableResult
     public func forEachRegistrationPage(
         _ query: RegistrationQuery, keepingBodies: Bool = true, _ body: (RegistrationPage) async throws -> Void
@@ -64,14 +69,16 @@ extension CloudflareClient {
             var raw: [UInt8]
             (envelope, raw) = try await send(
                 .get, path, query: query.queryItems(perPage: configuration.perPage, cursor: cursor),
-                expecting: [Registration].self)
+                expecting: [Registration].self, problem: Self.registrationPageProblem)
             if !keepingBodies { raw = [] }
+            // Both unwrap: the problem check above refused a page without them.
             let registrations = envelope.result ?? []
+            let next = envelope.resultInfo?.cursor ?? ""
             if registrations.isEmpty { return listed }
             number += 1
             listed += registrations.count
             try await body(RegistrationPage(number: number, registrations: registrations, body: raw))
-            guard let next = envelope.resultInfo?.cursor, !next.isEmpty else { return listed }
+            guard !next.isEmpty else { return listed }
             guard seenCursors.insert(next).inserted else {
                 throw CloudflareAPIError(
                     code: .repeatedCursor, status: 200, request: "GET \(path)",
@@ -80,6 +87,25 @@ extension CloudflareClient {
             }
             cursor = next
         }
+    }
+
+    /// What keeps a page of the registrations listing from proving where the listing stands, or nil.
+    ///
+    /// A page must carry its `result` (an array, not missing or null) and a `result_info` whose `count`
+    /// equals the number of registrations it holds: then an empty page is the end of the listing (its
+    /// count says 0), and a page the API cut short is told apart from the last one. A missing `cursor`
+    /// reads as the empty cursor that ends the listing.
+    static func registrationPageProblem(_ envelope: Envelope<[Registration]>) -> String? {
+        guard let registrations = envelope.result else {
+            return "the page came back successful but without its result, so it cannot show where the listing stands"
+        }
+        guard let count = envelope.resultInfo?.count else {
+            return "the page came back without result_info.count, so a short page could not be told from the last one"
+        }
+        guard count == registrations.count else {
+            return "the page holds \(registrations.count) registrations but its result_info.count says \(count)"
+        }
+        return nil
     }
 
     /// Lists every registration matching `query` into one array.
@@ -102,7 +128,7 @@ extension CloudflareClient {
         query.perPage = 1
         let (envelope, _) = try await send(
             .get, accountPath + "/devices/registrations", query: query.queryItems(perPage: 1, cursor: nil),
-            expecting: [Registration].self)
+            expecting: [Registration].self, problem: Self.registrationPageProblem)
         return envelope.result?.count ?? 0
     }
 }

@@ -47,10 +47,15 @@ public struct CloudflareClient: Sendable {
 
     /// Sends one API request, with pacing and retries, and returns its decoded envelope.
     ///
+    /// - Parameter problem: what is wrong with a successful envelope that the caller cannot use (a
+    ///   listing page without its `result`, or one that contradicts its `result_info`), nil when nothing
+    ///   is. Such an answer is a transient failure (SPEC §2): retried like a malformed body, then thrown
+    ///   as ``CloudflareAPIError/Code/invalidResponse`` with the problem as its hint.
     /// - Throws: ``CloudflareAPIError`` for a refusal or an answer that stayed unusable after the
     ///   retries; ``TransportError`` when no answer arrived after the retries.
     func send<Payload: Decodable>(
-        _ method: HTTPRequest.Method, _ path: String, query: QueryItems = QueryItems(), expecting: Payload.Type
+        _ method: HTTPRequest.Method, _ path: String, query: QueryItems = QueryItems(), expecting: Payload.Type,
+        problem: (Envelope<Payload>) -> String? = { _ in nil }
     ) async throws -> (envelope: Envelope<Payload>, body: [UInt8]) {
         let url = configuration.apiBase + path + query.encoded
         let request = HTTPRequest(
@@ -95,7 +100,9 @@ public struct CloudflareClient: Sendable {
                 let outcome = Self.interpret(response, label: label, as: Payload.self)
                 switch outcome {
                 case .success(let envelope):
-                    return (envelope, response.body)
+                    guard let problem = problem(envelope) else { return (envelope, response.body) }
+                    failure = CloudflareAPIError(
+                        code: .invalidResponse, status: response.status, request: label, hint: problem)
                 case .failure(let error) where !Self.isRetryable(error):
                     throw error
                 case .failure(let error):

@@ -44,7 +44,7 @@ struct CheckConfig: AsyncParsableCommand {
             _ = try await client.probeRegistrations()
             StandardOutput.write("account \(configuration.cloudflare.accountID): registrations can be listed\n")
             if configuration.ruleSet.needsAccessUsers {
-                _ = try await client.accessUsers(perPage: 1, maxPages: 1)
+                try await client.probeAccessUsers()
                 StandardOutput.write("access users: can be listed\n")
             }
             return 0

@@ -104,16 +104,9 @@ struct Enforcer: Sendable {
             let refused = (error as? CloudflareAPIError)?.isAuthenticationFailure == true
             return await finish(refused ? .authenticationRefused : .failed)
         }
-        if let state, persists {
-            // Grace marks follow what the rules select, whatever is acted on; a dry run keeps them too,
-            // so that `grace` counts from the first time a rule selected a registration.
-            do { try state.save(plan.graceMarks) } catch {
-                audit.logger.error("Cannot save the grace marks", metadata: ["error": "\(error)"])
-            }
-        }
-
         // 2. Limits, on the whole plan, before the first action.
         if let abort = plan.abort {
+            save(plan.graceMarks)
             report.aborted = RunReport.Abort(abort)
             report.actions = plan.actions.map { RunReport.Action($0, outcome: .skipped) }
             plan.actions = []
@@ -122,14 +115,39 @@ struct Enforcer: Sendable {
             return await finish(.aborted, saving: saving)
         }
 
-        // 3. Act, batch by batch; dry-run rules and dry runs only record.
+        // 3. Absence confirmed: a user the Access listing did not show is looked up before anything is
+        // done about it. A lookup that fails fails the run, which acts on nothing and keeps the grace
+        // marks it had.
+        let presentInAccess: Set<Int>
+        do {
+            presentInAccess = try await confirmAbsences(in: plan.actions)
+        } catch {
+            report.failure = "confirming that users are absent from Access failed, so nothing was acted on: \(error)"
+            let refused = (error as? CloudflareAPIError)?.isAuthenticationFailure == true
+            return await finish(refused ? .authenticationRefused : .failed)
+        }
+        var marks = plan.graceMarks
+        for index in presentInAccess {
+            let key = GraceMarks.Key(rule: plan.actions[index].rule, registrationID: plan.actions[index].registrationID)
+            marks.firstSelected[key] = nil
+        }
+        save(marks)
+
+        // 4. Act, batch by batch; dry-run rules and dry runs only record.
         // The actions share the plan's packed registrations; the plan's array goes now.
         var actions = plan.actions.map { RunReport.Action($0, outcome: dryRun || $0.isDryRun ? .planned : .skipped) }
         plan.actions = []
+        for index in presentInAccess {
+            actions[index].outcome = .skipped
+            actions[index].reason = "present in Access on confirmation: a lookup of \(actions[index].userEmail ?? "") "
+                + "found the user the Access listing did not show, so the registration is not acted on"
+        }
         // A shutdown requested while listing: nothing has been changed yet, so nothing is; the plan
         // is recorded with every action skipped.
         acting: for kind in [RuleAction.unrevoke, .revoke, .delete] where !shouldStop() {
-            let members = actions.indices.filter { actions[$0].action == kind && actions[$0].outcome == .skipped }
+            let members = actions.indices.filter {
+                actions[$0].action == kind && actions[$0].outcome == .skipped && !presentInAccess.contains($0)
+            }
             // One batch at a time: only a batch's IDs are strings at once.
             let batchSize = max(1, configuration.pacing.batchSize)
             for start in stride(from: 0, to: members.count, by: batchSize) {
@@ -160,6 +178,52 @@ struct Enforcer: Sendable {
         let saving = startSaving(report)
         recordActions(actions.lazy.filter { $0.outcome == .planned || $0.outcome == .skipped }, runID: runID, dryRun: dryRun)
         return await finish(report.failedCount > 0 ? .failed : .succeeded, saving: saving)
+    }
+
+    /// Keeps the grace marks for the next run, when this run keeps state. Marks follow what the rules
+    /// select, whatever is acted on; a dry run keeps them too, so that `grace` counts from the first time
+    /// a rule selected a registration.
+    private func save(_ marks: GraceMarks) {
+        guard let state, persists else { return }
+        do { try state.save(marks) } catch {
+            audit.logger.error("Cannot save the grace marks", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Looks up, once per email, the user of every action that a rule planned because that user is
+    /// absent from Access (`user_not_in_access = true`), and returns the indices of the actions whose user
+    /// the lookup found: those are not acted on.
+    ///
+    /// Only actions that a run can carry out are confirmed: a rule with its own `dry_run` never acts.
+    /// They are the actions the limits count, and the limits have passed, so there are at most
+    /// `max_actions_per_run` lookups, each paced by the client's rate budget like any request.
+    ///
+    /// - Throws: the first lookup that failed after its retries.
+    private func confirmAbsences(in actions: [PlannedAction]) async throws -> Set<Int> {
+        let absenceRules = Set(configuration.ruleSet.rules.filter { $0.match.userNotInAccess == true }.map(\.name))
+        guard !absenceRules.isEmpty else { return [] }
+        var exists: [String: Bool] = [:]
+        var present: Set<Int> = []
+        for index in actions.indices where !actions[index].isDryRun && absenceRules.contains(actions[index].rule) {
+            // A rule that reads the directory selects only registrations with an email.
+            guard let email = actions[index].userEmail, !email.isEmpty else { continue }
+            // Folded as the directory folds emails (ASCII only), so one user is looked up once.
+            let key = String(decoding: email.utf8.map { (65...90).contains($0) ? $0 + 32 : $0 }, as: UTF8.self)
+            let found: Bool
+            if let known = exists[key] {
+                found = known
+            } else {
+                found = try await client.accessUserExists(email: email)
+                exists[key] = found
+            }
+            if found { present.insert(index) }
+        }
+        if !present.isEmpty {
+            audit.logger.warning(
+                "Users the Access listing did not show were found by a direct lookup; their registrations are not acted on",
+                metadata: ["count": "\(present.count)"])
+        }
+        return present
     }
 
     /// Starts saving `report` (``StateStore/startSaving(_:)``) when this run keeps reports.

@@ -44,3 +44,16 @@ extension FakeTransport.Reply {
         return #"{"id":"\#(id)","created_at":"2025-01-01T00:00:00Z","last_seen_at":"2026-11-01T00:00:00Z","revoked_at":\#(revoked),"device":{"id":"dev-\#(id)","name":"laptop-\#(id)","client_version":"2024.6.415.0"},"user":{"id":"u1","email":"a@example.com","name":"A"}}"#
     }
 }
+
+extension FakeTransport.Reply {
+    /// A page of `GET …/access/users`: one user per email, with `count` and `per_page` as given and
+    /// `total_count` when `total` is set (nil leaves it out, as an API without totals would).
+    static func accessUsersPage(emails: [String], perPage: Int = 100, total: Int? = nil, count: Int? = -1) -> Self {
+        let result = "[" + emails.map { #"{"id":"id-\#($0)","email":"\#($0)","last_successful_login":null}"# }
+            .joined(separator: ",") + "]"
+        var info = [#""per_page":\#(perPage)"#]
+        if let count { info.append(#""count":\#(count < 0 ? emails.count : count)"#) }
+        if let total { info.append(#""total_count":\#(total)"#) }
+        return envelope(result: result, resultInfo: "{" + info.joined(separator: ",") + "}")
+    }
+}

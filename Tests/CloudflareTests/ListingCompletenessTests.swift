@@ -1,0 +1,218 @@
+import Rules
+import Testing
+
+@testable import Cloudflare
+
+/// SPEC §2: a listing ends only on the signal its API defines; a short answer under `success: true` is a
+/// transient failure, retried and then thrown, never the end of the list.
+@Suite struct ListingCompletenessTests {
+    /// The short answers a listing page can come back as, each under `success: true`.
+    static let shortRegistrationPages: [(name: String, reply: FakeTransport.Reply)] = [
+        ("no result", .withoutResult(resultInfo: #"{"count":2,"per_page":2,"cursor":"c2"}"#)),
+        ("null result", .envelope(result: "null", resultInfo: #"{"count":2,"per_page":2,"cursor":"c2"}"#)),
+        ("empty result, full result_info", .envelope(result: "[]", resultInfo: #"{"count":2,"per_page":2,"cursor":"c2"}"#)),
+        ("no result_info", .envelope(result: "[]")),
+        ("result_info without count", .envelope(result: "[]", resultInfo: #"{"per_page":2,"cursor":""}"#)),
+        ("count above the page", .envelope(
+            result: "[" + FakeTransport.Reply.registrationJSON(id: "c") + "]",
+            resultInfo: #"{"count":2,"per_page":2,"cursor":""}"#)),
+    ]
+
+    @Test("a short registrations page is retried, and the listing is then exact", arguments: 0..<6)
+    func shortRegistrationPageIsRetried(index: Int) async throws {
+        let transport = FakeTransport([
+            .registrationsPage(ids: ["a", "b"], cursor: "c1"),
+            Self.shortRegistrationPages[index].reply,
+            .registrationsPage(ids: ["c", "d"], cursor: "c2"),
+            .registrationsPage(ids: ["e"], cursor: ""),
+        ])
+        let registrations = try await makeClient(transport).registrations(RegistrationQuery())
+        #expect(registrations.map(\.id) == ["a", "b", "c", "d", "e"])
+        let targets = await transport.sentRequests.map(\.target)
+        #expect(targets.count == 4)
+        // The short answer's request was sent again, with the same cursor.
+        #expect(targets[1].contains("cursor=c1") && targets[2].contains("cursor=c1"))
+    }
+
+    @Test("a registrations page that stays short fails the listing after the retries", arguments: 0..<6)
+    func shortRegistrationPageFails(index: Int) async throws {
+        let transport = FakeTransport(
+            [.registrationsPage(ids: ["a", "b"], cursor: "c1")]
+                + Array(repeating: Self.shortRegistrationPages[index].reply, count: 3))
+        var pages = 0
+        let error = await #expect(throws: CloudflareAPIError.self) {
+            try await makeClient(transport, maxAttempts: 3).forEachRegistrationPage(RegistrationQuery()) { _ in pages += 1 }
+        }
+        #expect(error?.code == .invalidResponse)
+        #expect(error?.hint?.isEmpty == false)
+        #expect(pages == 1)
+        #expect(await transport.sentRequests.count == 4)
+    }
+
+    @Test("an empty page ends the listing when its count says 0, even with a cursor")
+    func emptyPageWithCountZeroEnds() async throws {
+        let transport = FakeTransport([
+            .registrationsPage(ids: ["a"], cursor: "c1"),
+            .envelope(result: "[]", resultInfo: #"{"count":0,"per_page":100,"cursor":"c9"}"#),
+        ])
+        let registrations = try await makeClient(transport).registrations(RegistrationQuery())
+        #expect(registrations.map(\.id) == ["a"])
+        #expect(await transport.sentRequests.count == 2)
+    }
+
+    @Test("the Access users listing reads pages until they add up to total_count, and no further")
+    func accessUsersEndOnTotal() async throws {
+        let transport = FakeTransport([
+            .accessUsersPage(emails: ["a@x", "b@x"], perPage: 2, total: 4),
+            .accessUsersPage(emails: ["c@x", "d@x"], perPage: 2, total: 4),
+        ])
+        let users = try await makeClient(transport).accessUsers(perPage: 2)
+        #expect(users.compactMap(\.email) == ["a@x", "b@x", "c@x", "d@x"])
+        let targets = await transport.sentRequests.map(\.target)
+        #expect(targets.count == 2)
+        #expect(targets[0].contains("page=1&per_page=2") && targets[1].contains("page=2&per_page=2"))
+    }
+
+    @Test("the Access users listing follows the API's own smaller per_page")
+    func accessUsersFollowTheAPIsPageSize() async throws {
+        let transport = FakeTransport([
+            .accessUsersPage(emails: ["a@x", "b@x"], perPage: 2, total: 3),
+            .accessUsersPage(emails: ["c@x"], perPage: 2, total: 3),
+        ])
+        let users = try await makeClient(transport).accessUsers(perPage: 1000)
+        #expect(users.compactMap(\.email) == ["a@x", "b@x", "c@x"])
+    }
+
+    /// Short answers of a users page that should hold c@x and d@x of a total of 5.
+    static let shortUsersPages: [(name: String, reply: FakeTransport.Reply)] = [
+        ("no result", .withoutResult(resultInfo: #"{"count":2,"per_page":2,"total_count":5}"#)),
+        ("null result", .envelope(result: "null", resultInfo: #"{"count":2,"per_page":2,"total_count":5}"#)),
+        ("empty result, full result_info", .envelope(result: "[]", resultInfo: #"{"count":2,"per_page":2,"total_count":5}"#)),
+        ("empty result, count 0, short of the total", .accessUsersPage(emails: [], perPage: 2, total: 5)),
+        ("a page cut short in the middle", .accessUsersPage(emails: ["c@x"], perPage: 2, total: 5)),
+        ("no result_info", .envelope(result: "[]")),
+        ("neither total nor count", .accessUsersPage(emails: ["c@x"], perPage: 2, total: nil, count: nil)),
+    ]
+
+    @Test("a short Access users page is retried, and the listing is then exact", arguments: 0..<7)
+    func shortUsersPageIsRetried(index: Int) async throws {
+        let transport = FakeTransport([
+            .accessUsersPage(emails: ["a@x", "b@x"], perPage: 2, total: 5),
+            Self.shortUsersPages[index].reply,
+            .accessUsersPage(emails: ["c@x", "d@x"], perPage: 2, total: 5),
+            .accessUsersPage(emails: ["e@x"], perPage: 2, total: 5),
+        ])
+        let users = try await makeClient(transport).accessUsers(perPage: 2)
+        #expect(users.compactMap(\.email) == ["a@x", "b@x", "c@x", "d@x", "e@x"])
+        let targets = await transport.sentRequests.map(\.target)
+        #expect(targets.count == 4)
+        #expect(targets[1].contains("page=2&") && targets[2].contains("page=2&"))
+    }
+
+    @Test("an Access users page that stays short fails the listing after the retries", arguments: 0..<7)
+    func shortUsersPageFails(index: Int) async throws {
+        let transport = FakeTransport(
+            [.accessUsersPage(emails: ["a@x", "b@x"], perPage: 2, total: 5)]
+                + Array(repeating: Self.shortUsersPages[index].reply, count: 3))
+        let error = await #expect(throws: CloudflareAPIError.self) {
+            try await makeClient(transport, maxAttempts: 3).accessUsers(perPage: 2)
+        }
+        #expect(error?.code == .invalidResponse)
+        #expect(await transport.sentRequests.count == 4)
+    }
+
+    @Test("without total_count, a page shorter than per_page whose count agrees ends the listing")
+    func accessUsersWithoutTotalEndOnShortPage() async throws {
+        let transport = FakeTransport([
+            .accessUsersPage(emails: ["a@x", "b@x"], perPage: 2),
+            .accessUsersPage(emails: ["c@x"], perPage: 2),
+        ])
+        let users = try await makeClient(transport).accessUsers(perPage: 2)
+        #expect(users.compactMap(\.email) == ["a@x", "b@x", "c@x"])
+        #expect(await transport.sentRequests.count == 2)
+    }
+
+    @Test("a directory whose total moves while it is listed is listed once more, and that listing is taken")
+    func movedDirectoryIsListedAgain() async throws {
+        let transport = FakeTransport([
+            // a@x is deleted after page 1: c@x moves onto page 1 and is never read.
+            .accessUsersPage(emails: ["a@x", "b@x"], perPage: 2, total: 4),
+            .accessUsersPage(emails: ["d@x"], perPage: 2, total: 3),
+            .accessUsersPage(emails: ["b@x", "c@x"], perPage: 2, total: 3),
+            .accessUsersPage(emails: ["d@x"], perPage: 2, total: 3),
+        ])
+        let users = try await makeClient(transport).accessUsers(perPage: 2)
+        #expect(users.compactMap(\.email) == ["b@x", "c@x", "d@x"])
+        #expect(await transport.sentRequests.count == 4)
+    }
+
+    @Test("a directory that moves again while it is listed once more fails the listing")
+    func directoryMovingTwiceFails() async throws {
+        let transport = FakeTransport([
+            .accessUsersPage(emails: ["a@x", "b@x"], perPage: 2, total: 4),
+            .accessUsersPage(emails: ["d@x"], perPage: 2, total: 3),
+            .accessUsersPage(emails: ["b@x", "c@x"], perPage: 2, total: 3),
+            .accessUsersPage(emails: ["e@x", "f@x"], perPage: 2, total: 4),
+        ])
+        let error = await #expect(throws: CloudflareAPIError.self) {
+            try await makeClient(transport).accessUsers(perPage: 2)
+        }
+        #expect(error?.code == .listingMoved)
+        #expect(error?.description.contains("nothing will be acted on") == true)
+    }
+
+    @Test("more users read than the total says is a moved directory, listed again")
+    func moreUsersThanTotalIsListedAgain() async throws {
+        let transport = FakeTransport([
+            // A user added before a@x after page 1 pushes b@x onto page 2 as well: read twice.
+            .accessUsersPage(emails: ["a@x", "b@x"], perPage: 2, total: 3),
+            .accessUsersPage(emails: ["b@x", "c@x"], perPage: 2, total: 3),
+            .accessUsersPage(emails: ["0@x", "a@x"], perPage: 2, total: 3),
+            .accessUsersPage(emails: ["b@x"], perPage: 2, total: 3),
+        ])
+        let users = try await makeClient(transport).accessUsers(perPage: 2)
+        #expect(users.compactMap(\.email) == ["0@x", "a@x", "b@x"])
+    }
+
+    @Test("a lookup by email finds the user whatever the case, and only that user", arguments: [
+        (answer: ["Jane.Doe@Example.com"], found: true),
+        (answer: ["jane.doe@example.com.evil", "other@example.com"], found: false),
+        (answer: [], found: false),
+    ])
+    func lookupByEmail(answer: [String], found: Bool) async throws {
+        let transport = FakeTransport([.accessUsersPage(emails: answer, perPage: 50, total: answer.count)])
+        #expect(try await makeClient(transport).accessUserExists(email: "jane.doe@example.com") == found)
+        let target = try #require(await transport.sentRequests.first?.target)
+        #expect(target.contains("email=jane.doe%40example.com"))
+    }
+
+    @Test("a lookup answered without its result is retried, and fails when it stays so")
+    func lookupWithoutResultFails() async throws {
+        let empty = FakeTransport.Reply.envelope(result: "null", resultInfo: #"{"count":0,"total_count":0}"#)
+        let transport = FakeTransport([empty, empty, empty])
+        let error = await #expect(throws: CloudflareAPIError.self) {
+            try await makeClient(transport, maxAttempts: 3).accessUserExists(email: "a@x")
+        }
+        #expect(error?.code == .invalidResponse)
+        #expect(await transport.sentRequests.count == 3)
+    }
+
+    @Test("settings profiles answered without their result are retried, never read as no profiles")
+    func profilesWithoutResultAreRetried() async throws {
+        let transport = FakeTransport([
+            .envelope(result: "null"),
+            .envelope(result: #"[{"policy_id":"p1","name":"Engineering"}]"#),
+            .envelope(result: #"{"name":"Default"}"#),
+        ])
+        let profiles = try await makeClient(transport).settingsProfiles()
+        #expect(profiles.map(\.name) == ["Default", "Engineering"])
+    }
+}
+
+extension FakeTransport.Reply {
+    /// A successful envelope with no `result` key at all.
+    static func withoutResult(resultInfo: String) -> Self {
+        let body = #"{"success":true,"errors":[],"messages":[],"result_info":\#(resultInfo)}"#
+        return .response(HTTPResponse(status: 200, body: Array(body.utf8)))
+    }
+}
