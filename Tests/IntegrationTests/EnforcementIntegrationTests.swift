@@ -335,36 +335,3 @@ private func dryRun(
         audit: records.auditLog, wallClock: FixedWallClock(now: referenceNow), forceDryRun: true
     ).run()
 }
-
-private func temporaryStateStore() -> StateStore {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ztguardd-state-\(UUID().uuidString)")
-    return StateStore(directory: directory.path)
-}
-
-/// Keeps the audit records of a run, as metadata dictionaries, in the order they were written.
-private final class AuditRecords: Sendable {
-    private let records = Mutex<[[String: String]]>([])
-
-    var all: [[String: String]] { records.withLock { $0 } }
-    var events: [String] { all.map { $0[AuditKey.event.rawValue] ?? "" } }
-
-    var auditLog: AuditLog {
-        AuditLog(logger: Logger(label: "test") { _ in Handler(records: self) })
-    }
-
-    private struct Handler: LogHandler {
-        let records: AuditRecords
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let record = (event.metadata ?? [:]).mapValues { "\($0)" }
-            records.records.withLock { $0.append(record) }
-        }
-    }
-}

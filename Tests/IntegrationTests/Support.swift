@@ -5,6 +5,8 @@ import Logging
 import Simulation
 import Synchronization
 
+@testable import ztguardd
+
 let accountID = "699d98642c564d2e855e9661899b7252"
 let token = "simulated-api-token"
 let referenceNow = Date(timeIntervalSince1970: 1_795_435_200)  // 2026-11-23T10:00:00Z
@@ -142,4 +144,38 @@ func writeConfiguration(
         """
     try text.write(toFile: path, atomically: true, encoding: .utf8)
     return path
+}
+
+/// A state store in a fresh temporary directory.
+func temporaryStateStore() -> StateStore {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ztguardd-state-\(UUID().uuidString)")
+    return StateStore(directory: directory.path)
+}
+
+/// Keeps the audit records of a run, as metadata dictionaries, in the order they were written.
+final class AuditRecords: Sendable {
+    private let records = Mutex<[[String: String]]>([])
+
+    var all: [[String: String]] { records.withLock { $0 } }
+    var events: [String] { all.map { $0[AuditKey.event.rawValue] ?? "" } }
+
+    var auditLog: AuditLog {
+        AuditLog(logger: Logger(label: "test") { _ in Handler(records: self) })
+    }
+
+    private struct Handler: LogHandler {
+        let records: AuditRecords
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let record = (event.metadata ?? [:]).mapValues { "\($0)" }
+            records.records.withLock { $0.append(record) }
+        }
+    }
 }
