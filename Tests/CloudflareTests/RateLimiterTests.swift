@@ -3,14 +3,53 @@ import Testing
 @testable import Cloudflare
 
 @Suite struct RateLimiterTests {
-    @Test("the budget allows requests_per_minute requests in any minute, and the next waits for the window")
-    func budgetPerMinute() async throws {
+    @Test("a window exactly full never waits: 5 × requests_per_minute requests start at once")
+    func windowExactlyFull() async throws {
+        let clock = ManualClock()
+        let limiter = RateLimiter(requestsPerMinute: 200, time: TimeSource(clock: clock))
+        for _ in 0..<1_000 { try await limiter.acquire() }
+        #expect(clock.sleeps.isEmpty)
+    }
+
+    @Test("one request over the window waits until the oldest leaves it, 300 s after it started")
+    func oneOverWaitsForTheOldest() async throws {
         let clock = ManualClock()
         let limiter = RateLimiter(requestsPerMinute: 3, time: TimeSource(clock: clock))
-        for _ in 0..<3 { try await limiter.acquire() }
+        try await limiter.acquire()
+        clock.advance(by: .seconds(10))
+        for _ in 0..<14 { try await limiter.acquire() }
         #expect(clock.sleeps.isEmpty)
         try await limiter.acquire()
-        #expect(clock.sleeps == [.seconds(60)])
+        // The first request started at 0 s, and it is now 10 s.
+        #expect(clock.sleeps == [.seconds(290)])
+    }
+
+    @Test("the window slides: as the oldest starts leave it, as many new requests start and no more")
+    func windowSlides() async throws {
+        let clock = ManualClock()
+        let limiter = RateLimiter(requestsPerMinute: 2, time: TimeSource(clock: clock))
+        // Ten starts 20 s apart fill the window (capacity 10) over 0–180 s.
+        for index in 0..<10 {
+            if index > 0 { clock.advance(by: .seconds(20)) }
+            try await limiter.acquire()
+        }
+        #expect(clock.sleeps.isEmpty)
+        // At 310 s only the start at 0 s has left the window (at 300 s): one more starts at once.
+        clock.advance(by: .seconds(130))
+        try await limiter.acquire()
+        #expect(clock.sleeps.isEmpty)
+        // The next must wait for the start at 20 s to leave, at 320 s.
+        try await limiter.acquire()
+        #expect(clock.sleeps == [.seconds(10)])
+    }
+
+    @Test("a long run holds every 300-second window to 5 × requests_per_minute: 3,000 requests at 200 wait 10 minutes")
+    func longRunAveragesTheBudget() async throws {
+        let clock = ManualClock()
+        let limiter = RateLimiter(requestsPerMinute: 200, time: TimeSource(clock: clock))
+        for _ in 0..<3_000 { try await limiter.acquire() }
+        // The first 1,000 start at 0 s, the next 1,000 at 300 s, the last 1,000 at 600 s.
+        #expect(clock.totalSlept == .seconds(600))
     }
 
     @Test("a pause holds back every request until it ends")

@@ -1,13 +1,18 @@
 /// Paces every request of one token so that Cloudflare never has to say 429.
 ///
 /// Three mechanisms, all shared by every request that goes through the limiter:
-/// - a client-side budget: at most `requestsPerMinute` requests in any 60-second window;
+/// - a client-side budget shaped like Cloudflare's own (1,200 requests per 5 minutes per token): at most
+///   `5 × requestsPerMinute` requests in any 300-second window. A run that needs fewer requests than the
+///   window holds never waits for it; a longer one averages `requestsPerMinute`;
 /// - a pause set by a 429's `Retry-After`, whatever its length, that holds back every request;
 /// - a slow-down when the server's `Ratelimit` / `X-RateLimit-*` headers say the budget is nearly spent.
 public actor RateLimiter {
-    private let requestsPerMinute: Int
+    /// The length of the sliding window, as Cloudflare counts it.
+    public static let window: Duration = .seconds(300)
+    /// Requests the window holds: 5 × requests_per_minute.
+    private let capacity: Int
     private let time: TimeSource
-    /// Start times of the most recent requests, oldest first, at most `requestsPerMinute` of them.
+    /// Start times of the most recent requests, a ring of at most `capacity`, oldest at `oldestIndex`.
     private var recentStarts: [Duration] = []
     private var oldestIndex = 0
     /// No request may start before this instant (a 429 or an exhausted server-side budget).
@@ -16,11 +21,11 @@ public actor RateLimiter {
     private var spacing: Duration = .zero
     private var lastStart: Duration?
 
-    /// Creates a limiter allowing `requestsPerMinute` requests in any minute.
+    /// Creates a limiter allowing `5 × requestsPerMinute` requests in any 300 seconds.
     public init(requestsPerMinute: Int, time: TimeSource) {
-        self.requestsPerMinute = max(1, requestsPerMinute)
+        self.capacity = max(1, requestsPerMinute).multipliedReportingOverflow(by: 5).partialValue
         self.time = time
-        recentStarts.reserveCapacity(self.requestsPerMinute)
+        recentStarts.reserveCapacity(min(capacity, 1 << 16))
     }
 
     /// Waits until a request may start, then counts it as started.
@@ -29,8 +34,8 @@ public actor RateLimiter {
             let now = time.elapsed
             var earliest = pausedUntil
             if let lastStart, spacing > .zero { earliest = max(earliest, lastStart + spacing) }
-            if recentStarts.count == requestsPerMinute {
-                earliest = max(earliest, recentStarts[oldestIndex] + .seconds(60))
+            if recentStarts.count == capacity {
+                earliest = max(earliest, recentStarts[oldestIndex] + Self.window)
             }
             if earliest <= now {
                 record(now)
@@ -69,11 +74,11 @@ public actor RateLimiter {
 
     private func record(_ now: Duration) {
         lastStart = now
-        if recentStarts.count < requestsPerMinute {
+        if recentStarts.count < capacity {
             recentStarts.append(now)
         } else {
             recentStarts[oldestIndex] = now
-            oldestIndex = (oldestIndex + 1) % requestsPerMinute
+            oldestIndex = (oldestIndex + 1) % capacity
         }
     }
 }

@@ -23,7 +23,7 @@ interval = "1h"                      # one evaluation an hour
 jitter = "5m"                        # plus up to 5 minutes, so many instances don't start together
 
 [limits]
-requests_per_minute = 200            # Cloudflare allows 1,200 per 5 minutes per token; keep headroom
+requests_per_minute = 200            # average; up to 5× in any 5 minutes (Cloudflare: 1,200 per 5 minutes)
 max_actions_per_run = 100            # more planned than this: the run is aborted and nothing changes
 max_fraction = 0.10                  # or more than 10% of the listed registrations
 batch_size = 50                      # registration ids per revoke / delete request
