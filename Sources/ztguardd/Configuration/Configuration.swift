@@ -10,8 +10,8 @@ import Rules
 /// - `[schedule]`: `interval` (duration, at least 1m, default `1h`); `jitter` (duration, less than
 ///   `interval`, default `5m`).
 /// - `[limits]`: `requests_per_minute` (integer 1–240, default 200: an average; the client sends up to
-///   5 × that in any 300 s); `max_actions_per_run` (integer ≥ 0, default 100); `max_fraction` (number in 0–1, default 0.10); `batch_size`
-///   (integer 1–100, default 50).
+///   5 × that in any 300 s); `max_actions_per_run` (integer ≥ 0, default 100); `max_fraction` (number
+///   in 0–1, default 0.10); `batch_size` (integer 1–100, default 50).
 /// - `[exclude]`: `registration_id`, `device_id`, `device_name`, `user_email`, `profile` (lists of
 ///   strings; names and emails are shell globs).
 /// - `[[rule]]`: `name` (string, unique, required), `action` (`revoke` | `delete` | `unrevoke`,
