@@ -12,10 +12,12 @@ import Musl
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate the rules on the schedule until SIGTERM (the daemon).",
+        // One line per paragraph: the help wraps each to the terminal's width.
         discussion: """
-            SIGHUP reloads the configuration (a bad file is rejected and the old one stays in force).
+            SIGHUP reloads the configuration (a bad file is rejected and the old one stays in force). \
             SIGTERM finishes the request in flight, records the run, and exits 0.
-            Records go to the systemd journal (SYSLOG_IDENTIFIER=ztguardd), or to stderr as JSON lines
+
+            Records go to the systemd journal (SYSLOG_IDENTIFIER=ztguardd), or to stderr as JSON lines \
             when there is no journal.
             """)
 

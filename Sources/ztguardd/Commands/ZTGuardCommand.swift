@@ -8,10 +8,14 @@ struct ZTGuardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ztguardd",
         abstract: "Keeps a Cloudflare Zero Trust account's WARP device registrations clean and safe.",
+        // One line per paragraph: the help wraps each to the terminal's width.
         discussion: """
             Configuration: /etc/ztguardd/ztguardd.toml (or --config, or $ZTGUARDD_CONFIG).
-            Exit status: 0 success, 1 run failed, 3 a safety limit aborted the run, 64 bad command line,
+
+            Exit status: 0 success, 1 run failed, 3 a safety limit aborted the run, 64 bad command line, \
             77 token refused, 78 invalid configuration.
+
+            Reference: man ztguardd, man ztguardd.toml.
             """,
         version: version,
         subcommands: [Run.self, PlanCommand.self, Inventory.self, CheckConfig.self, History.self, Undo.self, Demo.self],
