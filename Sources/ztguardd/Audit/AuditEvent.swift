@@ -245,7 +245,12 @@ extension RunReport.Action.Record {
             text += verb
             text += " "
             subject()
-            text += ": a safety limit or a shutdown stopped the run first"
+            if reason.hasPrefix(RunReport.Action.presentInAccess) {
+                text += ": "
+                text += reason
+            } else {
+                text += ": a safety limit or a shutdown stopped the run first"
+            }
         case .failed:
             text += "Could not "
             text += verb

@@ -38,7 +38,7 @@ struct ConfigurationReader {
     // MARK: - Sections
 
     private mutating func configuration(from root: TOMLTable) -> Configuration? {
-        checkKeys(of: root, at: "", allowed: ["dry_run", "cloudflare", "schedule", "limits", "exclude", "rule"])
+        checkKeys(of: root, at: "", allowed: ConfigurationKeys.root)
         let dryRun = bool(root, "dry_run", at: "") ?? false
 
         let cloudflare = cloudflareSettings(table(root, "cloudflare", at: "", required: true))
@@ -56,7 +56,7 @@ struct ConfigurationReader {
     private mutating func cloudflareSettings(_ table: TOMLTable?) -> Configuration.Cloudflare? {
         guard let table else { return nil }
         let at = "cloudflare"
-        checkKeys(of: table, at: at, allowed: ["account_id", "api_base", "token_file", "email", "key_file", "per_page"])
+        checkKeys(of: table, at: at, allowed: ConfigurationKeys.cloudflare)
         var settings = Configuration.Cloudflare(accountID: "")
         if let accountID = string(table, "account_id", at: at) {
             if accountID.utf8.count == 32, accountID.utf8.allSatisfy(\.isHexDigit) {
@@ -89,7 +89,7 @@ struct ConfigurationReader {
         var schedule = Configuration.Schedule()
         guard let table else { return schedule }
         let at = "schedule"
-        checkKeys(of: table, at: at, allowed: ["interval", "jitter"])
+        checkKeys(of: table, at: at, allowed: ConfigurationKeys.schedule)
         if let interval = timeSpan(table, "interval", at: at) {
             if interval.seconds < 60 {
                 report("\(at).interval", "\"\(interval)\" is too short; runs at least a minute apart, e.g. \"15m\"")
@@ -113,7 +113,7 @@ struct ConfigurationReader {
         var limits = Limits()
         guard let table else { return (pacing, limits) }
         let at = "limits"
-        checkKeys(of: table, at: at, allowed: ["requests_per_minute", "max_actions_per_run", "max_fraction", "batch_size"])
+        checkKeys(of: table, at: at, allowed: ConfigurationKeys.limits)
         if let rpm = integer(table, "requests_per_minute", at: at, in: 1...240,
             hint: "Cloudflare allows 1,200 requests per 5 minutes (240 a minute) per token")
         {
@@ -162,7 +162,7 @@ struct ConfigurationReader {
     }
 
     private mutating func rule(_ table: TOMLTable, at: String) -> Rule? {
-        checkKeys(of: table, at: at, allowed: ["name", "action", "grace", "dry_run", "match", "exclude"])
+        checkKeys(of: table, at: at, allowed: ConfigurationKeys.rule)
         let name = string(table, "name", at: at)
         if name == nil, table["name"] == nil { report("\(at).name", "is required; give the rule a name = \"…\"") }
         if let name, name.isEmpty || name.contains(where: { $0.isNewline }) {
@@ -185,15 +185,9 @@ struct ConfigurationReader {
         return Rule(name: name, action: action, match: match, exclude: exclude, grace: grace, dryRun: dryRun)
     }
 
-    private static let matchKeys = [
-        "status", "last_seen_older_than", "created_older_than", "revoked_older_than", "client_version_below",
-        "client_version_unknown", "user_email", "device_name", "key_type", "tunnel_type", "profile", "user_missing",
-        "user_not_in_access", "user_last_login_older_than",
-    ]
-
     private mutating func match(_ table: TOMLTable, action: RuleAction, at: String) -> Match? {
         let before = issues.count
-        checkKeys(of: table, at: at, allowed: Self.matchKeys)
+        checkKeys(of: table, at: at, allowed: ConfigurationKeys.match)
         var match = Match()
         if let text = string(table, "status", at: at) {
             match.status = StatusFilter(rawValue: text)
@@ -247,7 +241,7 @@ struct ConfigurationReader {
     private mutating func exclusion(_ table: TOMLTable?, at: String) -> Exclusion {
         var exclusion = Exclusion()
         guard let table else { return exclusion }
-        checkKeys(of: table, at: at, allowed: ["registration_id", "device_id", "device_name", "user_email", "profile"])
+        checkKeys(of: table, at: at, allowed: ConfigurationKeys.exclude)
         exclusion.registrationID = Set(strings(table, "registration_id", at: at) ?? [])
         exclusion.deviceID = Set(strings(table, "device_id", at: at) ?? [])
         exclusion.deviceName = globs(table, "device_name", at: at, caseInsensitive: false) ?? []

@@ -139,7 +139,7 @@ struct Enforcer: Sendable {
         plan.actions = []
         for index in presentInAccess {
             actions[index].outcome = .skipped
-            actions[index].reason = "present in Access on confirmation: a lookup of \(actions[index].userEmail ?? "") "
+            actions[index].reason = RunReport.Action.presentInAccess + ": a lookup of \(actions[index].userEmail ?? "") "
                 + "found the user the Access listing did not show, so the registration is not acted on"
         }
         // A shutdown requested while listing: nothing has been changed yet, so nothing is; the plan
