@@ -6,6 +6,16 @@ BINDIR  ?= $(PREFIX)/bin
 UNITDIR ?= /etc/systemd/system
 CATALOGDIR ?= /usr/lib/systemd/catalog
 SYSCONFDIR ?= /etc
+DATADIR ?= $(PREFIX)/share
+MANDIR  ?= $(DATADIR)/man
+# What install-tree installs: the release binary, and the man pages `make man` writes.
+RELEASE_BIN ?= .build/release/ztguardd
+MAN_DIR := .build-man
+# The version: the one `ztguardd --version` prints; debian/changelog must name the same.
+VERSION := $(shell sed -n 's/.*static let version = "\(.*\)".*/\1/p' Sources/ztguardd/Commands/ZTGuardCommand.swift)
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB := .build-deb/ztguardd_$(VERSION)_$(DEB_ARCH).deb
+DEB_BUILD_PACKAGES := debhelper fakeroot lintian scdoc
 # apt-get needs root; use sudo only when we are not root already.
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libcurl4-openssl-dev libsystemd-dev pkg-config
@@ -75,13 +85,14 @@ $(LIBSTDCXX_DIR)/libstdc++.a: $(LIBSTDCXX_A)
 	@[ -n "$<" ] || { echo "STATIC_LIBSTDCXX=yes, but the toolchain's clang finds no libstdc++.a: install GCC's libstdc++ development package, or build with STATIC_LIBSTDCXX=" >&2; exit 1; }
 	@mkdir -p $(@D) && ln -sf $< $@
 
-.PHONY: help deps build test release demo install e2e bench bench-rules bench-compare bench-deps order-file print-release-flags clean
+.PHONY: help deps build test release demo man completions install install-tree deb e2e bench bench-rules bench-compare bench-deps order-file print-release-flags clean
 
 help:
 	@echo "make demo     install what is missing, build, run the built-in demo (no credentials, no network)"
 	@echo "make test     install what is missing, build without warnings, run every test"
 	@echo "make release  optimized binary at .build/release/ztguardd"
-	@echo "make install  install binary, units, catalog and example config (PREFIX, DESTDIR honoured)"
+	@echo "make install  install binary, units, catalog, man pages, completions, example config (PREFIX, DESTDIR)"
+	@echo "make deb     the Debian package .build-deb/ztguardd_VERSION_ARCH.deb, checked by lintian"
 	@echo "make e2e      end-to-end test under a real systemd in a container (root)"
 	@echo "make bench    benchmarks (not part of make test): bench-rules, then bench-compare"
 	@echo "make bench-rules    rule evaluation and page decoding micro-benchmarks (ordo-one/benchmark)"
@@ -114,28 +125,76 @@ demo: deps
 	$(SWIFT) build --product ztguardd
 	.build/debug/ztguardd demo
 
-install: release
-	install -D -m 0755 .build/release/ztguardd $(DESTDIR)$(BINDIR)/ztguardd
-	install -D -m 0644 systemd/ztguardd.service $(DESTDIR)$(UNITDIR)/ztguardd.service
-	install -D -m 0644 systemd/ztguardd@.service $(DESTDIR)$(UNITDIR)/ztguardd@.service
+# Man pages ztguardd(8) and ztguardd.toml(5), from their one source in doc/ (scdoc).
+man: $(MAN_DIR)/ztguardd.8 $(MAN_DIR)/ztguardd.toml.5
+
+$(MAN_DIR)/%: doc/%.scd
+	@command -v scdoc >/dev/null || { \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq scdoc; }
+	@mkdir -p $(@D)
+	scdoc < $< > $@.tmp && mv $@.tmp $@
+
+# Shell completions, written by the binary itself (swift-argument-parser).
+completions: release
+	@mkdir -p $(MAN_DIR)/completions
+	# A completion is sourced, not run: no #! line (lintian: bash-completion-with-hashbang).
+	$(RELEASE_BIN) --generate-completion-script bash | sed '1{/^#!/d}' > $(MAN_DIR)/completions/ztguardd.bash
+	$(RELEASE_BIN) --generate-completion-script zsh > $(MAN_DIR)/completions/_ztguardd
+	$(RELEASE_BIN) --generate-completion-script fish > $(MAN_DIR)/completions/ztguardd.fish
+
+# Copies what `release man completions` built into DESTDIR, at the paths PREFIX and the *DIR variables
+# name; builds nothing (the Debian package's rules call it). ExecStart= follows BINDIR. The
+# configuration holds no secret (the token is a file of its own), so it is 0644: the service's
+# dynamic user must read it. An existing configuration is kept.
+install-tree:
+	install -D -m 0755 $(RELEASE_BIN) $(DESTDIR)$(BINDIR)/ztguardd
+	for unit in ztguardd.service ztguardd@.service; do \
+	  sed 's|^ExecStart=/usr/bin/ztguardd|ExecStart=$(BINDIR)/ztguardd|' systemd/$$unit > $(MAN_DIR)/$$unit.tmp && \
+	  install -D -m 0644 $(MAN_DIR)/$$unit.tmp $(DESTDIR)$(UNITDIR)/$$unit && rm -f $(MAN_DIR)/$$unit.tmp; \
+	done
 	install -D -m 0644 systemd/ztguardd.catalog $(DESTDIR)$(CATALOGDIR)/ztguardd.catalog
+	install -D -m 0644 $(MAN_DIR)/ztguardd.8 $(DESTDIR)$(MANDIR)/man8/ztguardd.8
+	install -D -m 0644 $(MAN_DIR)/ztguardd.toml.5 $(DESTDIR)$(MANDIR)/man5/ztguardd.toml.5
+	install -D -m 0644 $(MAN_DIR)/completions/ztguardd.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/ztguardd
+	install -D -m 0644 $(MAN_DIR)/completions/_ztguardd $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_ztguardd
+	install -D -m 0644 $(MAN_DIR)/completions/ztguardd.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/ztguardd.fish
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/ztguardd/ztguardd.toml ]; then \
 	  echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/ztguardd/ztguardd.toml"; \
 	else \
-	  install -D -m 0640 etc/ztguardd/ztguardd.toml $(DESTDIR)$(SYSCONFDIR)/ztguardd/ztguardd.toml; \
+	  install -D -m 0644 etc/ztguardd/ztguardd.toml $(DESTDIR)$(SYSCONFDIR)/ztguardd/ztguardd.toml; \
 	fi
+
+install: release man completions
+	$(MAKE) install-tree
 	@if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then journalctl --update-catalog || true; fi
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
+# The Debian package, from the release binary: debhelper's own sequence (debian/rules binary) packages
+# what `release man completions` built, and lintian checks the result (debian/ztguardd.lintian-overrides
+# says why each remaining tag is expected). No Swift toolchain is needed where it is installed.
+deb: release man completions
+	@missing=""; for p in $(DEB_BUILD_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@[ "$$(dpkg-parsechangelog -S Version)" = "$(VERSION)" ] || { \
+	  echo "debian/changelog names version $$(dpkg-parsechangelog -S Version), ztguardd --version $(VERSION): add a changelog entry" >&2; exit 1; }
+	rm -rf .build-deb && mkdir -p .build-deb
+	DEB_RULES_REQUIRES_ROOT=no fakeroot debian/rules binary
+	fakeroot debian/rules clean
+	lintian --fail-on error --info $(DEB) | tee .build-deb/lintian.txt
+	@echo "built $(DEB)"
+
 # End-to-end under a real systemd: boots systemd as PID 1 in a systemd-nspawn container (root
-# cached in $(E2E_DIR)/rootfs), installs the release binary and the units, serves the fake
-# Cloudflare API on loopback, checks systemctl/journalctl; also systemd-analyze verify/security.
-# Root only (through sudo otherwise); every wait is bounded; the whole run at most 20 minutes.
-e2e: deps $(RELEASE_INPUTS)
-	$(call relink_if_reordered,$(SCRATCH))
-	$(SWIFT) build $(RELEASE) --scratch-path $(SCRATCH) --product ztguardd $(STRICT)
+# cached in $(E2E_DIR)/rootfs), installs the Debian package with apt-get, serves the fake Cloudflare
+# API on loopback, checks systemctl/journalctl, and purges the package; also systemd-analyze
+# verify/security. Root only (through sudo otherwise); every wait is bounded; at most 20 minutes.
+e2e: deb $(RELEASE_INPUTS)
 	$(SWIFT) build $(RELEASE) --scratch-path $(SCRATCH) --product fake-cloudflare $(STRICT)
-	$(SUDO) env SCRATCH=$(SCRATCH) E2E_DIR=$(E2E_DIR) timeout -k 60 1200 e2e/run.sh
+	$(SUDO) env DEB=$(DEB) SCRATCH=$(SCRATCH) E2E_DIR=$(E2E_DIR) timeout -k 60 1200 e2e/run.sh
 
 # ZTGUARDD_BENCHMARKS=1 adds the benchmark package and target to Package.swift. Release build (the plugin builds it) and run of Benchmarks/RulesBenchmarks. Its own scratch path, so
 # that it neither waits for nor invalidates the debug build in .build. Not part of `make test`.
@@ -181,4 +240,4 @@ order-file: deps
 	SWIFT=$(SWIFT) $(PYTHON) linker/profile_hot_functions.py
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-man .build-deb

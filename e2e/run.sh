@@ -1,28 +1,36 @@
 #!/usr/bin/env bash
 # End-to-end test of ztguardd under a real systemd: boots systemd as PID 1 in a systemd-nspawn
-# container, installs the release binary, the units, the catalog, a configuration and the API token,
-# serves a fake Cloudflare API (fake-cloudflare) on the host's loopback, which the container shares,
-# and checks with systemctl and journalctl what an administrator would see. Also runs
-# `systemd-analyze verify` on both units and `systemd-analyze security` on the main one.
+# container of the host's Debian release, installs the Debian package there as an administrator would
+# (`apt-get install ./ztguardd_….deb`, no Swift toolchain inside), checks what the package installed
+# (files, conffile, disabled unit, man pages, completion, catalog), writes a configuration and the API
+# token, serves a fake Cloudflare API (fake-cloudflare) on the host's loopback, which the container
+# shares, and checks with systemctl and journalctl what an administrator would see; last, that
+# `apt-get purge` leaves nothing of the package behind. Also runs `systemd-analyze verify` on both
+# installed units and `systemd-analyze security` on the main one.
 #
-# Run it through `make e2e` (which builds the release products first). Needs root.
-# Environment: SCRATCH (swift build scratch path holding release/ztguardd and
-# release/fake-cloudflare, default .build), E2E_DIR (cache and work folder, default .build-e2e;
-# the debootstrap root is cached in $E2E_DIR/rootfs), E2E_KEEP=1 keeps the container root of a
-# passing run for inspection.
-# Facts behind the recipe: /work/shared/notes/systemd-in-a-container.md.
+# Run it through `make e2e` (which builds the package and fake-cloudflare first). Needs root.
+# Environment: DEB (the package, default .build-deb/ztguardd_*.deb), SCRATCH (swift build scratch
+# path holding release/fake-cloudflare, default .build), E2E_DIR (cache and work folder, default
+# .build-e2e; the debootstrap root is cached in $E2E_DIR/rootfs), E2E_KEEP=1 keeps the container
+# root of a passing run for inspection.
+#
+# Booting systemd in a container on a host whose PID 1 is not systemd: systemd-nspawn with
+# --register=no --keep-unit (no machined or system bus on such a host), started from a fresh child
+# cgroup in each hierarchy; commands run inside through nsenter; the console getty is masked.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 SCRATCH=$(realpath -m "${SCRATCH:-.build}")
 E2E_DIR=$(realpath -m "${E2E_DIR:-.build-e2e}")
-ZTGUARDD_BIN=$SCRATCH/release/ztguardd
+DEB=$(realpath -m "${DEB:-$(ls .build-deb/ztguardd_*.deb 2>/dev/null | head -n 1)}")
 FAKE_BIN=$SCRATCH/release/fake-cloudflare
 ROOTFS=$E2E_DIR/rootfs          # cached, pristine debootstrap root
 WORK=$E2E_DIR/run               # this run: container root, logs, token
 ROOT=$WORK/root
 SUITE=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
-PACKAGES=systemd,systemd-sysv,dbus,libnss-systemd,procps,libcurl4,libstdc++6
+# What a minimal Debian with systemd has, plus man and bash completion to check the package's pages
+# and completion. The package's own dependencies (libcurl4, libsystemd0) are there already.
+PACKAGES=systemd,systemd-sysv,dbus,libnss-systemd,procps,libcurl4,libstdc++6,man-db,bash-completion
 ACCOUNT_ID=699d98642c564d2e855e9661899b7252   # fake-cloudflare's default account
 UNIT=ztguardd.service
 CGROUP_NAME=ztguardd-e2e-$$
@@ -129,9 +137,8 @@ trap 'fail "interrupted by a signal (make e2e allows 20 minutes in all)"; exit 1
 # ---------------------------------------------------------------------------------------------
 # Prerequisites
 [[ $(id -u) == 0 ]] || die "e2e needs root (systemd-nspawn, cgroups): run sudo make e2e"
-for binary in "$ZTGUARDD_BIN" "$FAKE_BIN"; do
-    [[ -x $binary ]] || die "missing $binary: make e2e builds it (the release flags of make print-release-flags, --scratch-path $SCRATCH)"
-done
+[[ -f $DEB ]] || die "missing the package ($DEB): make e2e builds it with make deb"
+[[ -x $FAKE_BIN ]] || die "missing $FAKE_BIN: make e2e builds it (the release flags of make print-release-flags, --scratch-path $SCRATCH)"
 missing=()
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v systemd-nspawn >/dev/null || missing+=(systemd-container)
@@ -171,37 +178,8 @@ mkdir -p "$WORK"
 cp -a "$ROOTFS" "$ROOT"
 log "container root ready in $ROOT"
 
-# Install what `make install` installs, at the paths the unit names.
-exec_path=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' systemd/ztguardd.service)
-install -D -m 0755 "$ZTGUARDD_BIN" "$ROOT$exec_path"
-install -D -m 0644 systemd/ztguardd.service "$ROOT/etc/systemd/system/ztguardd.service"
-install -D -m 0644 systemd/ztguardd@.service "$ROOT/etc/systemd/system/ztguardd@.service"
-install -D -m 0644 systemd/ztguardd.catalog "$ROOT/usr/lib/systemd/catalog/ztguardd.catalog"
-# Copy any library the binary needs and the container lacks, at the same paths. (The release
-# binary has the Swift runtime linked in; this catches a binary built without
-# --static-swift-stdlib, whose RUNPATH points at the toolchain's libraries.)
-while read -r library; do
-    [[ -e $ROOT$library ]] || cp -L --parents "$library" "$ROOT"
-done < <(ldd "$ZTGUARDD_BIN" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p')
-if ! out=$(chroot "$ROOT" ldd "$exec_path" 2>&1) || grep -q 'not found' <<<"$out"; then
-    echo "$out"
-    die "the release binary's libraries are not all in the container root"
-fi
-log "installed $exec_path (version $("$ZTGUARDD_BIN" --version)), the units and the catalog"
-
-# ---------------------------------------------------------------------------------------------
-# systemd-analyze on the host. verify resolves ExecStart= and the units' dependencies, so it runs
-# against the container root (--root) where the binary sits at the ExecStart= path. Silence is
-# success: it exits 0 on most problems, so any output fails.
-for unit in ztguardd.service ztguardd@.service; do
-    out=$(timeout 60 systemd-analyze verify --root="$ROOT" "$ROOT/etc/systemd/system/$unit" 2>&1) || true
-    if [[ -z $out ]]; then pass "systemd-analyze verify $unit prints nothing"; else
-        fail "systemd-analyze verify $unit:"; printf '      %s\n' "$out"; fi
-done
-score=$(timeout 60 systemd-analyze security --offline=true --no-pager systemd/ztguardd.service 2>&1 \
-    | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
-expect "systemd-analyze security --offline exposure of ztguardd.service is at most 1.5" "${score:-none}" \
-    '^(0\.[0-9]|1\.[0-5])$'
+# The package, where apt-get inside the container finds it.
+install -D -m 0644 "$DEB" "$ROOT/root/$(basename "$DEB")"
 
 # ---------------------------------------------------------------------------------------------
 # The fake Cloudflare API on the host's loopback; the container shares the host's network.
@@ -216,9 +194,6 @@ wait_for 30 grep -q 'listening on' "$WORK/fake-cloudflare.out" \
 api_base=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$WORK/fake-cloudflare.out" | head -n 1)
 log "fake Cloudflare API at $api_base (pid $FAKE_PID)"
 
-# The token as the README says: root-only file, handed over by LoadCredential=.
-install -d -m 0755 "$ROOT/etc/ztguardd"
-install -m 0600 "$WORK/token" "$ROOT/etc/ztguardd/token"
 
 # write_config FILE DRY_RUN [EXTRA RULES]: the configuration, acting on the fake account.
 write_config() {
@@ -255,8 +230,6 @@ action = "revoke"
 client_version_below = "2024.6.415"
 EOF
 }
-write_config "$ROOT/etc/ztguardd/ztguardd.toml" false ""
-chmod 0644 "$ROOT/etc/ztguardd/ztguardd.toml"
 
 # ---------------------------------------------------------------------------------------------
 # Boot systemd as PID 1, from a fresh child cgroup in each hierarchy (nspawn creates supervisor/
@@ -288,7 +261,65 @@ wait_for 60 booted || { tail -n 20 "$WORK/console.log"; die "the container did n
 system_state=$(inside systemctl is-system-running || true)
 expect "systemd boots as PID 1 in the container (pid $CONTAINER_PID on the host)" "$system_state" '^running$'
 [[ $system_state == running ]] || inside systemctl --failed --no-pager || true
-inside journalctl --update-catalog
+# ---------------------------------------------------------------------------------------------
+# Install the package as an administrator would.
+deb_name=$(basename "$DEB")
+log "apt-get install ./$deb_name"
+if out=$(inside sh -c "cd /root && DEBIAN_FRONTEND=noninteractive apt-get install -y ./$deb_name" 2>&1); then
+    pass "apt-get install ./$deb_name succeeds in a container with no Swift toolchain"
+else
+    printf '%s\n' "$out" | tail -n 20
+    die "apt-get install ./$deb_name failed"
+fi
+expect "no Swift in the container" "$(inside sh -c 'command -v swift swiftc || echo none')" '^none$'
+files=$(inside dpkg -L ztguardd)
+printf '%s\n' "$files" >"$WORK/dpkg-L.txt"
+for path in /usr/bin/ztguardd /lib/systemd/system/ztguardd.service /lib/systemd/system/ztguardd@.service \
+    /usr/lib/systemd/catalog/ztguardd.catalog /etc/ztguardd/ztguardd.toml /usr/share/man/man8/ztguardd.8.gz \
+    /usr/share/man/man5/ztguardd.toml.5.gz /usr/share/bash-completion/completions/ztguardd \
+    /usr/share/zsh/vendor-completions/_ztguardd /usr/share/fish/vendor_completions.d/ztguardd.fish \
+    /usr/share/doc/ztguardd/copyright; do
+    grep -qx "$path" <<<"$files" || fail "dpkg -L ztguardd lacks $path"
+done
+pass "dpkg -L ztguardd lists the binary, both units, the catalog, the configuration, man pages, completions, copyright"
+expect "the configuration is a conffile" "$(inside dpkg-query -W -f='${Conffiles}' ztguardd | awk '{print $1}' | paste -sd' ' -)" \
+    '^/etc/ztguardd/ztguardd.toml$'
+expect "the shipped configuration has dry_run = true" "$(grep -E '^dry_run *=' "$ROOT/etc/ztguardd/ztguardd.toml")" \
+    '^dry_run = true'
+expect "the configuration is readable by the service's dynamic user (mode, owner)" \
+    "$(stat -c '%a %U:%G' "$ROOT/etc/ztguardd/ztguardd.toml")" '^644 root:root$'
+expect "installing neither enables nor starts the service (is-enabled/is-active)" \
+    "$(inside systemctl is-enabled "$UNIT" || true)/$(inside systemctl is-active "$UNIT" || true)" '^disabled/inactive$'
+expect "the unit runs the packaged binary" "$(inside systemctl cat "$UNIT" | sed -n 's/^ExecStart=\([^ ]*\).*/\1/p')" \
+    '^/usr/bin/ztguardd$'
+expect "man ztguardd" "$(inside man -P cat ztguardd 2>&1 | grep -m 1 -A 1 '^NAME' | tail -n 1 | sed 's/^ *//')" '^ztguardd'
+expect "man ztguardd.toml" "$(inside man -P cat ztguardd.toml 2>&1 | grep -m 1 -A 1 '^NAME' | tail -n 1 | sed 's/^ *//')" \
+    '^ztguardd.toml'
+completion=$(inside bash -c '. /usr/share/bash-completion/bash_completion; _completion_loader ztguardd
+    COMP_WORDS=(ztguardd pl); COMP_CWORD=1; COMP_LINE="ztguardd pl"; COMP_POINT=11; _ztguardd ztguardd pl ztguardd
+    echo "${COMPREPLY[*]}"' 2>&1)
+expect "bash completes 'ztguardd pl' to plan" "$completion" '(^| )plan( |$)'
+expect "the journal catalog was updated on install (journalctl --list-catalog)" \
+    "$(inside journalctl --list-catalog 8e016ace040a43e9a9acdf17254e556e 2>&1 | head -n 1)" '^8e016ace040a43e9a9acdf17254e556e '
+log "installed $(inside dpkg-query -W -f='${Package} ${Version} (${Architecture})' ztguardd): $(grep -c . <<<"$files") paths"
+
+# ---------------------------------------------------------------------------------------------
+# systemd-analyze verify on the installed units, inside the container: it resolves ExecStart= and the
+# units' dependencies, and runs man for each Documentation= page, all of which the package installed
+# there. Silence is success: it exits 0 on most problems, so any output fails.
+for unit in ztguardd.service ztguardd@.service; do
+    out=$(inside systemd-analyze verify "/lib/systemd/system/$unit" 2>&1) || true
+    if [[ -z $out ]]; then pass "systemd-analyze verify $unit prints nothing"; else
+        fail "systemd-analyze verify $unit:"; printf '      %s\n' "$out"; fi
+done
+score=$(timeout 60 systemd-analyze security --offline=true --no-pager systemd/ztguardd.service 2>&1 \
+    | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+expect "systemd-analyze security --offline exposure of ztguardd.service is at most 1.5" "${score:-none}" \
+    '^(0\.[0-9]|1\.[0-5])$'
+
+# The token as the README says: root-only file, handed over by LoadCredential=; then the configuration.
+install -m 0600 "$WORK/token" "$ROOT/etc/ztguardd/token"
+write_config "$ROOT/etc/ztguardd/ztguardd.toml" false ""
 
 # ---------------------------------------------------------------------------------------------
 # Start the service as an administrator would.
@@ -425,3 +456,26 @@ expect "after stop: ActiveState, Result, ExecMainStatus" \
     "$(show ActiveState) $(show Result) $(show ExecMainStatus)" '^inactive success 0$'
 expect "no failed or aborted run in the journal" \
     "$(journal_count ZTG_EVENT=run-failed)/$(journal_count ZTG_EVENT=run-aborted)" '^0/0$'
+
+# ---------------------------------------------------------------------------------------------
+# Purge: nothing of the package stays behind; the administrator's token is theirs and stays.
+log "apt-get purge ztguardd"
+if out=$(inside sh -c 'DEBIAN_FRONTEND=noninteractive apt-get purge -y ztguardd' 2>&1); then
+    pass "apt-get purge ztguardd exits 0"
+else
+    printf '%s\n' "$out" | tail -n 20
+    fail "apt-get purge ztguardd failed"
+fi
+expect "dpkg no longer knows the package" "$(inside dpkg-query -W -f='${db:Status-Status}' ztguardd 2>&1 || true)" \
+    '^(not-installed|dpkg-query: no packages found.*)$'
+left=()
+while read -r path; do
+    # Directories the package shared with others (/usr/share/man/man8, …) rightly stay.
+    if [[ -e $ROOT$path && ! -d $ROOT$path ]]; then left+=("$path"); fi
+done <"$WORK/dpkg-L.txt"
+for path in /var/lib/ztguardd /var/lib/private/ztguardd /etc/ztguardd/ztguardd.toml; do
+    if [[ -e $ROOT$path || -L $ROOT$path ]]; then left+=("$path"); fi
+done
+expect "after purge: files of the package left behind" "${left[*]:-none}" '^none$'
+expect "after purge: the unit is gone" "$(inside systemctl list-unit-files "$UNIT" --no-legend 2>&1 | grep -c . || true)" '^0$'
+expect "after purge: the administrator's token is kept" "$([[ -f $ROOT/etc/ztguardd/token ]] && echo kept || echo gone)" '^kept$'
