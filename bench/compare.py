@@ -54,6 +54,7 @@ dry_run = false
 [cloudflare]
 account_id = "{account}"
 api_base = "{base}"
+allow_custom_api_base = true         # the loopback fake receives the token
 per_page = 1000
 
 [schedule]
@@ -119,6 +120,9 @@ def build(skip):
 class Fake:
     """A fresh fake-cloudflare on 127.0.0.1 with a request log; stopped by SIGTERM on exit."""
 
+    # REQUESTS/SECONDS the fake enforces (--fake-rate-limit), answering 429 beyond it; None: no limit.
+    rate_limit = None
+
     def __init__(self, binary, registrations, workdir, name):
         self.log_path = os.path.join(workdir, f"{name}.requests.jsonl")
         self.stderr_path = os.path.join(workdir, f"{name}.fake.stderr")
@@ -126,6 +130,8 @@ class Fake:
             binary, "--host", "127.0.0.1", "--port", "0", "--registrations", str(registrations),
             "--seed", SEED, "--token", TOKEN, "--log", self.log_path,
         ]
+        if Fake.rate_limit:
+            self.command += ["--rate-limit", Fake.rate_limit]
         self.process = None
         self.base = None
 
@@ -235,6 +241,7 @@ def measure(tool, binaries, size, workdir, run_name, timeout):
         "requests": len(requests),
         "revoke_requests": sum(1 for r in requests if r["path"].endswith("/revoke")),
         "list_requests": sum(1 for r in requests if r["path"].endswith("/devices/registrations")),
+        "throttled": sum(1 for r in requests if r.get("status") == 429),
         "revoked": revoked,
         "selected": selected,
     }
@@ -403,8 +410,8 @@ def report(results, machine):
     lines = []
     for size, tools in results["runs"].items():
         lines.append(f"\n### {int(size):,} registrations (median of {results['repeats']} runs)\n")
-        lines.append("| tool | wall s | CPU s (user+sys) | peak RSS MB | API requests (list + revoke + other) |")
-        lines.append("| --- | ---: | ---: | ---: | ---: |")
+        lines.append("| tool | wall s | CPU s (user+sys) | peak RSS MB | API requests (list + revoke + other) | 429s |")
+        lines.append("| --- | ---: | ---: | ---: | ---: | ---: |")
         for tool in TOOLS:
             samples = tools.get(tool)
             if not samples:
@@ -414,7 +421,7 @@ def report(results, machine):
             lines.append(
                 f"| {tool} | {fmt(median(samples, 'wall_s'))} | {fmt(median(samples, 'cpu_s'))} "
                 f"| {fmt(median(samples, 'rss_mb'), 1)} | {requests:.0f} ({median(samples, 'list_requests'):.0f} + "
-                f"{median(samples, 'revoke_requests'):.0f} + {other:.0f}) |"
+                f"{median(samples, 'revoke_requests'):.0f} + {other:.0f}) | {max(s['throttled'] for s in samples)} |"
             )
         z, p = tools.get("ztguardd"), tools.get("peer-sdk")
         dry = tools.get("ztguardd-dry")
@@ -477,7 +484,9 @@ def main():
     parser.add_argument("--watchdog-usec", type=int, default=10_000_000, help="WATCHDOG_USEC for the second idle run")
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed for one measured run")
+    parser.add_argument("--fake-rate-limit", help="REQUESTS/SECONDS every fake enforces, e.g. 1200/300 (Cloudflare's)")
     args = parser.parse_args()
+    Fake.rate_limit = args.fake_rate_limit
 
     for required in (TIME, PEER_PYTHON):
         if not os.access(required, os.X_OK):
@@ -527,6 +536,10 @@ def main():
         json.dump(results, file, indent=1)
     print(report(results, machine))
     print(f"\nRaw samples: {os.path.relpath(path, ROOT)}")
+    # Figures of tools that did different jobs compare nothing: fail loudly.
+    different = [size for size, check in results["selection_check"].items() if check.startswith("DIFFERENT")]
+    if different:
+        raise SystemExit(f"the tools selected different registrations at {', '.join(different)} registrations")
 
 
 if __name__ == "__main__":

@@ -204,6 +204,7 @@ dry_run = $2
 [cloudflare]
 account_id = "$ACCOUNT_ID"
 api_base = "$api_base"
+allow_custom_api_base = true   # the fake API on the host's loopback receives the token
 per_page = 50                  # several pages: exercises pagination
 
 [schedule]

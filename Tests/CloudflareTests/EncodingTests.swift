@@ -30,12 +30,25 @@ import Testing
 }
 
 @Suite struct APIBaseTests {
-    @Test("https anywhere, http only to loopback", arguments: [
+    @Test("https anywhere the administrator opted in to, http only to exactly 127.0.0.1, ::1 or localhost", arguments: [
         ("https://api.cloudflare.com/client/v4", true), ("http://127.0.0.1:8080/client/v4", true),
         ("http://localhost:1/x", true), ("http://[::1]:9/x", true), ("http://10.0.0.1/client/v4", false),
         ("http://api.cloudflare.com/client/v4", false), ("http://127.0.0.1.evil.com/x", false), ("ftp://x", false),
+        ("http://127.0.0.08:80/x", false), ("http://127.1/x", false), ("http://127.0.0.2/x", false),
+        ("https://evil.example/client/v4", true), ("https://bad host/x", false), ("https:///x", false),
     ])
     func schemeAndHost(url: String, allowed: Bool) {
-        #expect((APIBase.problem(with: url) == nil) == allowed)
+        #expect((APIBase.problem(with: url, allowingCustom: true) == nil) == allowed)
+    }
+
+    @Test("without the opt-in the token goes to Cloudflare's API only", arguments: [
+        ("https://api.cloudflare.com/client/v4", true), ("https://API.cloudflare.com/client/v4/", true),
+        ("https://any.host/client/v4", false), ("http://127.0.0.1:8080/client/v4", false),
+        ("https://api.cloudflare.com.evil.example/client/v4", false), ("https://api.cloudflare.com/client/v5", false),
+    ])
+    func cloudflareOnlyByDefault(url: String, allowed: Bool) {
+        let problem = APIBase.problem(with: url, allowingCustom: false)
+        #expect((problem == nil) == allowed)
+        if let problem { #expect(problem.contains("allow_custom_api_base = true") || problem.contains("http://")) }
     }
 }

@@ -133,6 +133,7 @@ func writeConfiguration(
         [cloudflare]
         account_id = "\(accountID)"
         api_base = "\(apiBase)"
+        allow_custom_api_base = true
         per_page = 500
 
         [limits]

@@ -47,6 +47,12 @@ private let invalidCases: [InvalidCase] = [
     .init(toml: header + "api_base = \"http://api.cloudflare.com/client/v4\"\n", keyPath: "cloudflare.api_base",
         hint: "Use https://", line: 3),
     .init(toml: header + "api_base = \"ftp://example.com\"\n", keyPath: "cloudflare.api_base", hint: "is not an http(s) URL"),
+    .init(toml: header + "api_base = \"https://any.host/client/v4\"\n", keyPath: "cloudflare.api_base",
+        hint: "add allow_custom_api_base = true under [cloudflare]", line: 3),
+    .init(toml: header + "api_base = \"http://127.0.0.1:8080/client/v4\"\n", keyPath: "cloudflare.api_base",
+        hint: "is not Cloudflare's API", line: 3),
+    .init(toml: header + "allow_custom_api_base = true\napi_base = \"http://127.0.0.08:80/client/v4\"\n",
+        keyPath: "cloudflare.api_base", hint: "not loopback (127.0.0.1, ::1 or localhost)", line: 4),
     .init(toml: header + "per_page = 0\n", keyPath: "cloudflare.per_page", hint: "a number from 1 to 1000", line: 3),
     .init(toml: header + "per_page = \"100\"\n", keyPath: "cloudflare.per_page", hint: "must be a whole number"),
     .init(toml: header + "token = \"abc\"\n", keyPath: "cloudflare.token", hint: "unknown key; known keys here: account_id"),
@@ -153,10 +159,11 @@ private let invalidCases: [InvalidCase] = [
         #expect(configuration.ruleSet.needsAccessUsers)
     }
 
-    @Test("http:// is accepted for loopback, for tests and the fake API")
+    @Test("http:// is accepted for loopback, for tests and the fake API, once the custom base is allowed")
     func loopbackHTTP() throws {
         let configuration = try ConfigurationReader.read(
-            header + "api_base = \"http://127.0.0.1:8080/client/v4\"\n" + base.dropFirst(header.count), path: "x.toml")
+            header + "allow_custom_api_base = true\napi_base = \"http://127.0.0.1:8080/client/v4\"\n"
+                + base.dropFirst(header.count), path: "x.toml")
         #expect(configuration.cloudflare.apiBase == "http://127.0.0.1:8080/client/v4")
     }
 }

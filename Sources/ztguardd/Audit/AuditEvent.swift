@@ -63,6 +63,7 @@ enum AuditKey: String, CaseIterable, Sendable {
     case configPath = "config.path"
     case tokenExpiresOn = "token.expires_on"
     case listingSeenBefore = "run.listing_seen_before"
+    case apiBase = "config.api_base"
 
     /// The journal field: SPEC §6's names; journald accepts only `[A-Z0-9_]`, not starting with `_`.
     var journalField: String {
@@ -90,6 +91,7 @@ enum AuditKey: String, CaseIterable, Sendable {
         case .configPath: "ZTG_CONFIG_PATH"
         case .tokenExpiresOn: "ZTG_TOKEN_EXPIRES_ON"
         case .listingSeenBefore: "ZTG_LISTING_SEEN_BEFORE"
+        case .apiBase: "ZTG_API_BASE"
         }
     }
 
@@ -119,6 +121,7 @@ enum AuditKey: String, CaseIterable, Sendable {
         case .configPath: 20
         case .tokenExpiresOn: 21
         case .listingSeenBefore: 22
+        case .apiBase: 23
         }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cloudflare
 import Logging
 import ServiceLifecycle
 
@@ -55,7 +56,7 @@ struct Run: AsyncParsableCommand {
                 audit.record(.configRejected, "Configuration rejected", [.configPath: path, .error: "\(error)"])
                 throw error
             }
-            audit.record(.configLoaded, "Configuration loaded", [.configPath: path])
+            Self.recordLoaded(generation.configuration, "Configuration loaded", audit: audit)
             let state = StateStore(directory: context.stateDirectory)
             if once {
                 let outcome = await Enforcer(
@@ -80,6 +81,18 @@ struct Run: AsyncParsableCommand {
                 tasks.cancelAll()
             }
             return 0
+        }
+    }
+
+    /// Journals a configuration now in force (`config-loaded`): its path and the API base the token goes
+    /// to, with a warning when that is not Cloudflare's own (`allow_custom_api_base = true`).
+    static func recordLoaded(_ configuration: Configuration, _ message: Logger.Message, audit: AuditLog) {
+        let apiBase = configuration.cloudflare.apiBase
+        audit.record(.configLoaded, message, [.configPath: configuration.path, .apiBase: apiBase])
+        if !APIBase.isCloudflare(apiBase) {
+            audit.logger.warning(
+                "The API token is sent to a custom API base, not Cloudflare's (allow_custom_api_base = true)",
+                metadata: [AuditKey.apiBase.rawValue: "\(apiBase)"])
         }
     }
 

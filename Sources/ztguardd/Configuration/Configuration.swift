@@ -1,3 +1,4 @@
+import Cloudflare
 import Rules
 
 /// The validated contents of `ztguardd.toml`.
@@ -5,7 +6,8 @@ import Rules
 /// ## Configuration keys
 /// - `dry_run` (bool, default `false`): plan and record, never act.
 /// - `[cloudflare]`: `account_id` (string, 32 hex digits, required); `api_base` (string, default
-///   `https://api.cloudflare.com/client/v4`; `http://` only for loopback hosts); `token_file`
+///   `https://api.cloudflare.com/client/v4`; another base only with `allow_custom_api_base = true`;
+///   `http://` only for `127.0.0.1`, `::1` and `localhost`); `token_file`
 ///   (string path); `email` and `key_file` (legacy global key); `per_page` (integer 1–1000, default 100).
 /// - `[schedule]`: `interval` (duration, at least 1m, default `1h`); `jitter` (duration, less than
 ///   `interval`, default `5m`).
@@ -21,7 +23,7 @@ import Rules
 /// Durations are an integer and a unit: `s`, `m`, `h`, `d`, `w` (`"90d"`).
 struct Configuration: Sendable {
     static let defaultPath = "/etc/ztguardd/ztguardd.toml"
-    static let defaultAPIBase = "https://api.cloudflare.com/client/v4"
+    static let defaultAPIBase = APIBase.cloudflare
 
     struct Cloudflare: Sendable, Equatable {
         var accountID: String

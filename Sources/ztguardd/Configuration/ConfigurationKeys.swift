@@ -3,7 +3,9 @@
 enum ConfigurationKeys {
     /// The top level: one key and the tables.
     static let root = ["dry_run", "cloudflare", "schedule", "limits", "exclude", "rule"]
-    static let cloudflare = ["account_id", "api_base", "token_file", "email", "key_file", "per_page"]
+    static let cloudflare = [
+        "account_id", "api_base", "allow_custom_api_base", "token_file", "email", "key_file", "per_page",
+    ]
     static let schedule = ["interval", "jitter"]
     static let limits = ["requests_per_minute", "max_actions_per_run", "max_fraction", "batch_size"]
     /// `[exclude]` and each `[rule.exclude]`.

@@ -68,8 +68,9 @@ struct ConfigurationReader {
         } else if table["account_id"] == nil {
             report("\(at).account_id", "is required; add account_id = \"…\" (32 hexadecimal digits) under [cloudflare]")
         }
+        let allowCustom = bool(table, "allow_custom_api_base", at: at) ?? false
         if let apiBase = string(table, "api_base", at: at) {
-            if let problem = APIBase.problem(with: apiBase) {
+            if let problem = APIBase.problem(with: apiBase, allowingCustom: allowCustom) {
                 report("\(at).api_base", problem)
             } else {
                 settings.apiBase = apiBase

@@ -97,7 +97,7 @@ struct Scheduler: Service {
             do {
                 let generation = try reload()
                 await current.replace(with: generation)
-                audit.record(.configLoaded, "Configuration reloaded", [.configPath: generation.configuration.path])
+                Run.recordLoaded(generation.configuration, "Configuration reloaded", audit: audit)
                 notifier.notifyReady(status: "Configuration reloaded")
             } catch {
                 audit.record(.configRejected, "New configuration rejected; the previous one stays in force", [
