@@ -1,4 +1,4 @@
-/// A length of time written "90d", "15m", "2w", "30s", "12h" (SPEC §4).
+/// A length of time written "90d", "15m", "2w", "30s", "12h" (ztguardd.toml(5), DURATIONS).
 ///
 /// Two spans are equal when they last equally long: `"14d"` equals `"2w"`. The unit written is kept
 /// only for ``description``.

@@ -1,6 +1,6 @@
 import Cloudflare
 
-/// Where a request goes: one of the API operations of SPEC §2, or nowhere.
+/// Where a request goes: one of the API operations ztguardd uses, or nowhere.
 enum Route: Equatable {
     case verifyUserToken
     case verifyAccountToken(account: String)

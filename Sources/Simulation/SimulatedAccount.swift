@@ -7,7 +7,7 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// An in-memory Cloudflare account that answers the API requests of SPEC §2 as Cloudflare does.
+/// An in-memory Cloudflare account that answers the API requests ztguardd makes as Cloudflare does.
 ///
 /// It is a ``Transport``, so `ztguardd demo` and tests can hand it to the client directly; the loopback
 /// `FakeCloudflareServer` calls ``respond(to:)`` from its event loops. Only the path and query of a request's

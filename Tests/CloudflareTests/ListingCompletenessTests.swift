@@ -3,8 +3,8 @@ import Testing
 
 @testable import Cloudflare
 
-/// SPEC §2: a listing ends only on the signal its API defines; a short answer under `success: true` is a
-/// transient failure, retried and then thrown, never the end of the list.
+/// ztguardd(8), LISTINGS AND COMPLETENESS: a listing ends only on the signal its API defines; a short
+/// answer under `success: true` is a transient failure, retried and then thrown, never the end of the list.
 @Suite struct ListingCompletenessTests {
     /// The short answers a listing page can come back as, each under `success: true`.
     static let shortRegistrationPages: [(name: String, reply: FakeTransport.Reply)] = [

@@ -10,7 +10,7 @@ import Testing
 @testable import ztguardd
 
 @Suite struct JournalTests {
-    @Test("audit records arrive in journald's native protocol with every SPEC §6 field")
+    @Test("audit records arrive in journald's native protocol with every field of ztguardd(8), AUDIT RECORDS")
     func journalFields() async throws {
         let journal = try DatagramSocket()
         let collector = DatagramCollector(journal)

@@ -136,7 +136,8 @@ func decode<Result: Decodable>(_ type: Result.Type, _ response: HTTPResponse) th
     try JSONDecoder().decode(Envelope<Result>.self, from: Data(response.body))
 }
 
-/// Lists every registration by following the cursor to the end, as SPEC §2 says a client must.
+/// Lists every registration by following the cursor to the end, as a client must (ztguardd(8),
+/// LISTINGS AND COMPLETENESS).
 func listAll(
     _ account: SimulatedAccount,
     perPage: Int,

@@ -13,7 +13,7 @@ public struct CloudflareAPIError: Error, Sendable, CustomStringConvertible {
         case rejected
         /// A body that is not a Cloudflare envelope (truncated, not JSON, wrong shape), or a successful
         /// envelope that cannot be used as it is: a listing page without its `result`, or one that
-        /// contradicts its own `result_info` (SPEC §2).
+        /// contradicts its own `result_info`.
         case invalidResponse
         /// The listing handed back a cursor it had already given: following it would never end.
         case repeatedCursor

@@ -117,7 +117,7 @@ extension CloudflareClient {
     }
 
     /// Whether Access has a user with `email`, by a direct lookup (`GET …/access/users?email=`): what
-    /// confirms, before anything is done, that a user the listing did not show is really gone (SPEC §5).
+    /// confirms, before anything is done, that a user the listing did not show is really gone.
     ///
     /// The email is compared as the rules compare it (``Directory/user(withEmail:)``), so a lookup that
     /// answers with other users as well still finds the one asked for.
@@ -132,7 +132,8 @@ extension CloudflareClient {
             .get, accountPath + "/access/users", query: query, expecting: [AccessUser].self
         ) { envelope in
             guard let users = envelope.result else {
-                return "the lookup came back successful but without its result, so it cannot show whether the user exists"
+                return "the lookup came back successful but without its result, "
+                    + "so it cannot show whether the user exists"
             }
             if let count = envelope.resultInfo?.count, count != users.count {
                 return "the lookup holds \(users.count) users but its result_info.count says \(count)"

@@ -15,7 +15,7 @@ extension CloudflareClient {
     ///
     /// Requests are retried like reads. When a batch still fails (or a retry is refused because
     /// the first attempt did apply), the registrations are listed again and those already in the
-    /// target state count as done: check, don't guess, and never act twice (SPEC §5).
+    /// target state count as done: check, don't guess, and never act twice.
     public func apply(
         _ action: RuleAction, to registrationIDs: [String], batchSize: Int,
         onBatch: (BatchResult) async throws -> Void

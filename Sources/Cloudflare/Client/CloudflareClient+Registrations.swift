@@ -1,7 +1,7 @@
 public import Rules
 public import FoundationEssentials
 
-/// What to list: SPEC §2's filters of `GET /accounts/{id}/devices/registrations`.
+/// What to list: the filters of `GET /accounts/{id}/devices/registrations`.
 public struct RegistrationQuery: Sendable, Equatable {
     public var status: StatusFilter = .active
     public var includePolicy = false
@@ -44,11 +44,12 @@ extension CloudflareClient {
     /// Lists every registration matching `query`, handing each page to `body` as it arrives so
     /// memory does not grow with the fleet.
     ///
-    /// The listing ends only on the signals SPEC §2 defines: a page whose `result_info.cursor` is empty,
-    /// or an empty page whose `result_info.count` is 0. A page that cannot prove where it stands
-    /// (``registrationPageProblem(_:)``: no `result`, no `result_info`, a count that disagrees with
-    /// the page) is a transient failure, retried and then thrown: a short answer is never the end of
-    /// the listing. A cursor that comes back a second time is an error, never an endless loop.
+    /// The listing ends only on the signals the API defines (ztguardd(8), LISTINGS AND COMPLETENESS): a
+    /// page whose `result_info.cursor` is empty, or an empty page whose `result_info.count` is 0. A page
+    /// that cannot prove where it stands (``registrationPageProblem(_:)``: no `result`, no `result_info`,
+    /// a count that disagrees with the page) is a transient failure, retried and then thrown: a short
+    /// answer is never the end of the listing. A cursor that comes back a second time is an error, never
+    /// an endless loop.
     ///
     /// - Parameter keepingBodies: false when `body` reads only the decoded registrations: each response
     ///   body is then freed before `body` runs, instead of being held while it does (`page.body` is empty).

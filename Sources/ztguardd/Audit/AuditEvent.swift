@@ -1,7 +1,7 @@
 import Logging
 import Rules
 
-/// The events of the audit trail (SPEC §6), each with its fixed journal `MESSAGE_ID`,
+/// The events of the audit trail (ztguardd(8), AUDIT RECORDS), each with its fixed journal `MESSAGE_ID`,
 /// explained in `systemd/ztguardd.catalog`.
 enum AuditEvent: String, CaseIterable, Sendable {
     case runStarted = "run-started"
@@ -27,7 +27,8 @@ enum AuditEvent: String, CaseIterable, Sendable {
         }
     }
 
-    /// SPEC §6: 6 for summaries, 5 for actions, 4 for an aborted run or an expiring token, 3 for a failed run.
+    /// The journal PRIORITY: 6 for summaries, 5 for actions, 4 for an aborted run or an expiring token,
+    /// 3 for a failed run.
     var level: Logger.Level {
         switch self {
         case .runStarted, .runFinished, .configLoaded: .info
@@ -65,7 +66,7 @@ enum AuditKey: String, CaseIterable, Sendable {
     case listingSeenBefore = "run.listing_seen_before"
     case apiBase = "config.api_base"
 
-    /// The journal field: SPEC §6's names; journald accepts only `[A-Z0-9_]`, not starting with `_`.
+    /// The journal field, as ztguardd(8) documents it; journald accepts only `[A-Z0-9_]`, not starting with `_`.
     var journalField: String {
         switch self {
         case .event: "ZTG_EVENT"

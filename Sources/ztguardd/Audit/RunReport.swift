@@ -1,7 +1,7 @@
 import FoundationEssentials
 import Rules
 
-/// One evaluation as SPEC §3 prints it (`plan --format json`) and keeps it (`runs/RUN_ID.json`).
+/// One evaluation as ztguardd(8), RUN REPORTS, describes it (`plan --format json`) and keeps it (`runs/RUN_ID.json`).
 struct RunReport: Codable, Sendable, Equatable {
     /// One action of the run. It keeps the planned action (the registration as the run packed it, the
     /// reason rendered once, here) rather than copies of the fields the report shows: a run holds one
@@ -121,7 +121,7 @@ struct RunReport: Codable, Sendable, Equatable {
     var listed: Int
     var actions: [Action]
     var aborted: Abort?
-    // Extensions of SPEC §3's object, for history and the journal.
+    // Beyond the report's first fields: for history and the journal.
     var finishedAt: Date?
     /// Set when the run failed before acting (listing, token): nothing was acted on.
     var failure: String?
@@ -171,7 +171,7 @@ struct RunReport: Codable, Sendable, Equatable {
         try container.encode(dryRun, forKey: .dryRun)
         try container.encode(listed, forKey: .listed)
         try container.encode(actions, forKey: .actions)
-        // SPEC §3 shows "aborted": null, so it is always written.
+        // The documented report always has "aborted", null when no limit stopped the run.
         try container.encode(aborted, forKey: .aborted)
         try container.encodeIfPresent(finishedAt.map(RFC3339.string(from:)), forKey: .finishedAt)
         try container.encodeIfPresent(failure, forKey: .failure)

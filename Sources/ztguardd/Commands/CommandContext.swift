@@ -5,7 +5,7 @@ import Glibc
 import Logging
 
 /// What every command needs: the environment, the configuration, a logger and a client.
-/// Errors become the exit statuses of SPEC §3 here and nowhere else.
+/// Errors become the exit statuses of ztguardd(8) here and nowhere else.
 struct CommandContext {
     var environment: [String: String]
     var logger: Logger
@@ -63,7 +63,7 @@ struct CommandContext {
             ?? StateStore.defaultDirectory
     }
 
-    /// Runs `body`, turning its errors into a message on stderr and SPEC §3's exit statuses.
+    /// Runs `body`, turning its errors into a message on stderr and ztguardd(8)'s exit statuses.
     static func reportingErrors(_ body: () async throws -> Int32) async throws {
         let status: Int32
         do {

@@ -71,7 +71,7 @@ struct History: AsyncParsableCommand {
     }
 }
 
-/// One line of `history --format json` (SPEC §3).
+/// One line of `history --format json` (ztguardd(8)).
 struct RunSummary: Encodable {
     var runID: String
     var startedAt: String

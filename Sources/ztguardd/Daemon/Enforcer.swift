@@ -5,7 +5,7 @@ import Rules
 
 /// One evaluation: verify the token → list → plan → check limits → act in batches → record.
 struct Enforcer: Sendable {
-    /// How a run ended, and the exit status it stands for (SPEC §3).
+    /// How a run ended, and the exit status it stands for (ztguardd(8)).
     enum Status: Int32, Sendable {
         case succeeded = 0
         case failed = 1

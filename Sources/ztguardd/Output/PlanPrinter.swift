@@ -1,6 +1,6 @@
 import Rules
 
-/// Prints a run report as SPEC §3's JSON or as a table that fits 80 columns.
+/// Prints a run report as the JSON of ztguardd(8), RUN REPORTS, or as a table that fits 80 columns.
 enum PlanPrinter {
     static func json(_ report: RunReport) throws -> [UInt8] {
         try report.jsonBytes() + [0x0A]
