@@ -57,6 +57,20 @@ import Testing
         #expect(clock.sleeps == [.seconds(37)])
     }
 
+    @Test("a 429 asking for more than an hour fails the request at once instead of pausing for years", arguments: [
+        "1e15", "1e17", "7200",
+    ])
+    func hugeRetryAfterFails(header: String) async throws {
+        let clock = ManualClock()
+        let transport = FakeTransport([.envelope(status: 429, success: false, headers: ["Retry-After": header])])
+        let error = await #expect(throws: CloudflareAPIError.self) {
+            try await makeClient(transport, clock: clock).registrations(RegistrationQuery())
+        }
+        #expect(error?.code == .rateLimited)
+        #expect(error?.hint?.contains("the next scheduled run tries again") == true)
+        #expect(clock.totalSlept == .zero)
+    }
+
     @Test("a 429 pauses every later request too, not only the one that got it")
     func tooManyRequestsPausesEveryone() async throws {
         let clock = ManualClock()

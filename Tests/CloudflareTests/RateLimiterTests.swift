@@ -87,6 +87,20 @@ import Testing
     func headerParsing(headers: [String: String], expected: ServerBudget) {
         #expect(ServerBudget(headers: headers) == expected)
     }
+
+    @Test("hostile Ratelimit numbers are bounded: a reset of an hour at most, no negative remainder", arguments: [
+        (["ratelimit": "\"default\";r=0;t=9223372036854775807"], ServerBudget(remaining: 0, resetsIn: .seconds(3600))),
+        (["ratelimit": "\"default\";r=-5;t=-7"], ServerBudget(remaining: 0, resetsIn: .seconds(3600))),
+        (["x-ratelimit-remaining": "1", "x-ratelimit-reset": "86400"], ServerBudget(remaining: 1, resetsIn: .seconds(3600))),
+    ])
+    func hostileHeaderNumbers(headers: [String: String], expected: ServerBudget) async throws {
+        #expect(ServerBudget(headers: headers) == expected)
+        let clock = ManualClock()
+        let limiter = RateLimiter(requestsPerMinute: 100, time: TimeSource(clock: clock))
+        await limiter.observe(headers: headers)
+        try await limiter.acquire()
+        #expect(clock.totalSlept <= .seconds(3600))
+    }
 }
 
 @Suite struct RetryPolicyTests {
@@ -109,5 +123,14 @@ import Testing
     ])
     func retryAfterParsing(header: String, expected: Duration) {
         #expect(RetryPolicy().retryAfter(header) == expected)
+    }
+
+    @Test("a Retry-After of any size becomes a duration without trapping, beyond the longest pause when huge", arguments: [
+        "1e17", "1e15", "9223372036854775807", "3601", "1e308",
+    ])
+    func hugeRetryAfterIsBounded(header: String) {
+        let policy = RetryPolicy()
+        #expect(policy.retryAfter(header) > policy.maximumRateLimitPause)
+        #expect(policy.retryAfter(header) <= policy.maximumRateLimitPause + .seconds(1))
     }
 }

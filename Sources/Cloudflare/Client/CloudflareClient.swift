@@ -49,8 +49,9 @@ public struct CloudflareClient: Sendable {
     ///
     /// - Parameter problem: what is wrong with a successful envelope that the caller cannot use (a
     ///   listing page without its `result`, or one that contradicts its `result_info`), nil when nothing
-    ///   is. Such an answer is a transient failure (SPEC §2): retried like a malformed body, then thrown
-    ///   as ``CloudflareAPIError/Code/invalidResponse`` with the problem as its hint.
+    ///   is. Such an answer is a transient failure (ztguardd(8), LISTINGS AND COMPLETENESS): retried like
+    ///   a malformed body, then thrown as ``CloudflareAPIError/Code/invalidResponse`` with the problem as
+    ///   its hint.
     /// - Throws: ``CloudflareAPIError`` for a refusal or an answer that stayed unusable after the
     ///   retries; ``TransportError`` when no answer arrived after the retries.
     func send<Payload: Decodable>(
@@ -84,6 +85,13 @@ public struct CloudflareClient: Sendable {
                     ])
                 if response.status == 429 {
                     let pause = policy.retryAfter(response.headers["retry-after"])
+                    guard pause <= policy.maximumRateLimitPause else {
+                        throw CloudflareAPIError(
+                            code: .rateLimited, status: 429, request: label,
+                            hint: "Cloudflare asked to wait more than \(policy.maximumRateLimitPause.components.seconds) s "
+                                + "(Retry-After: \(response.headers["retry-after"].map { String($0.prefix(32)) } ?? "")); "
+                                + "this run stops, and the next scheduled run tries again")
+                    }
                     rateLimitPauses += 1
                     guard rateLimitPauses <= policy.maxRateLimitPauses else {
                         throw CloudflareAPIError(
@@ -139,7 +147,7 @@ public struct CloudflareClient: Sendable {
                     hint: "the answer was not a complete Cloudflare JSON envelope"))
             }
             guard envelope.success else {
-                // success:false under HTTP 200 is an error all the same (SPEC §2).
+                // success:false under HTTP 200 is an error all the same.
                 return .failure(CloudflareAPIError(code: .rejected, status: response.status, request: label, messages: messages))
             }
             return .success(envelope)
@@ -165,7 +173,8 @@ public struct CloudflareClient: Sendable {
         return try? JSONDecoder().decode(Envelope<Payload>.self, from: Data(body))
     }
 
-    /// Transient failures (SPEC §5): 408, 5xx, an unusable body, and `success:false` under 2xx.
+    /// Transient failures (ztguardd(8), RATE LIMITS AND RETRIES): 408, 5xx, an unusable body, and
+    /// `success:false` under 2xx.
     static func isRetryable(_ error: CloudflareAPIError) -> Bool {
         switch error.code {
         case .server, .invalidResponse: true

@@ -88,9 +88,21 @@ struct ServerBudget: Equatable {
     var remaining: Int
     var resetsIn: Duration
 
+    /// The longest reset a header may announce; a longer one is read as this (a pause of an hour at most).
+    static let maximumReset = 3600
+
     init(remaining: Int, resetsIn: Duration) {
         self.remaining = remaining
         self.resetsIn = resetsIn
+    }
+
+    /// A budget from the header's numbers, each bounded: a negative remainder is none, a reset beyond
+    /// ``maximumReset`` (or negative) is that bound, so that no header can overflow a duration or stall
+    /// the client for longer than an hour.
+    init(remaining: Int, resetSeconds: Int) {
+        self.init(
+            remaining: max(0, remaining),
+            resetsIn: .seconds(resetSeconds < 0 || resetSeconds > Self.maximumReset ? Self.maximumReset : resetSeconds))
     }
 
     init?(headers: [String: String]) {
@@ -105,11 +117,11 @@ struct ServerBudget: Equatable {
                 if pair[0] == "t" { reset = Int(pair[1]) }
             }
             guard let remaining, let reset else { return nil }
-            self.init(remaining: remaining, resetsIn: .seconds(reset))
+            self.init(remaining: remaining, resetSeconds: reset)
         } else if let remainingText = headers["x-ratelimit-remaining"], let remaining = Int(remainingText) {
             let reset = headers["x-ratelimit-reset"].flatMap { Int($0) } ?? 60
             // Some servers send an epoch timestamp here; anything beyond a day is treated as unknown.
-            self.init(remaining: remaining, resetsIn: .seconds(reset > 86_400 ? 60 : reset))
+            self.init(remaining: remaining, resetSeconds: reset > 86_400 ? 60 : reset)
         } else {
             return nil
         }

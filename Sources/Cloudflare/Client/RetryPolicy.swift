@@ -12,6 +12,9 @@ public struct RetryPolicy: Sendable {
     public var maxRateLimitPauses: Int
     /// A 429 without a usable `Retry-After` pauses this long.
     public var defaultRetryAfter: Duration
+    /// The longest pause a `Retry-After` may impose. Asked to wait longer, the run fails instead, and the
+    /// next scheduled run tries again: a hostile or broken header must not stall the daemon for years.
+    public var maximumRateLimitPause: Duration = .seconds(3600)
     /// Picks a value in `0...1`; injected so tests are deterministic.
     public var random: @Sendable () -> Double
 
@@ -43,11 +46,15 @@ public struct RetryPolicy: Sendable {
     }
 
     /// Parses `Retry-After`: delta-seconds (HTTP-dates are not sent by Cloudflare and fall back).
+    ///
+    /// Any number is bounded before it becomes a duration: the result is at most one second more than
+    /// ``maximumRateLimitPause``, which the caller reads as "longer than it will wait".
     func retryAfter(_ header: String?) -> Duration {
         guard let header, let seconds = Double(header.trimmingSpaces), seconds >= 0, seconds.isFinite else {
             return defaultRetryAfter
         }
-        return .milliseconds(Int64((seconds * 1000).rounded(.up)))
+        let ceiling = Double(maximumRateLimitPause.components.seconds) + 1
+        return .milliseconds(Int64((min(seconds, ceiling) * 1000).rounded(.up)))
     }
 }
 

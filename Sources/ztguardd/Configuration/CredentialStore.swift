@@ -1,7 +1,7 @@
 import Cloudflare
 import Glibc
 
-/// Finds the API credentials in SPEC §4's order; the first that exists wins:
+/// Finds the API credentials in the order of ztguardd.toml(5), CREDENTIALS; the first that exists wins:
 /// `$CREDENTIALS_DIRECTORY/cloudflare-api-token` (systemd `LoadCredential=`), `token_file`,
 /// `$CLOUDFLARE_API_TOKEN`; legacy: `email` with `$CREDENTIALS_DIRECTORY/cloudflare-api-key`,
 /// `key_file` or `$CLOUDFLARE_API_KEY`.
@@ -23,7 +23,7 @@ struct CredentialStore {
             return .apiToken(token)
         }
         if let token = environment["CLOUDFLARE_API_TOKEN"], !token.isEmpty {
-            return .apiToken(token.trimmingWhitespace)
+            return .apiToken(try checked(token.trimmingWhitespace, from: "$CLOUDFLARE_API_TOKEN", key: "", configPath: configPath))
         }
         if let email = settings.email {
             if let directory, let key = try secret(atPath: directory + "/cloudflare-api-key", key: "", configPath: configPath) {
@@ -35,7 +35,8 @@ struct CredentialStore {
                 return .globalKey(email: email, key: key)
             }
             if let key = environment["CLOUDFLARE_API_KEY"], !key.isEmpty {
-                return .globalKey(email: email, key: key.trimmingWhitespace)
+                return .globalKey(
+                    email: email, key: try checked(key.trimmingWhitespace, from: "$CLOUDFLARE_API_KEY", key: "", configPath: configPath))
             }
         }
         throw InvalidConfiguration(path: configPath, issues: [
@@ -46,27 +47,81 @@ struct CredentialStore {
         ])
     }
 
-    /// Reads a secret file, refusing one that group or others can read.
+    /// The most a credential file may hold: a token is 40 characters, a global key 37.
+    static let maximumSecretSize = 4096
+
+    /// Reads a secret file, or returns nil when an optional one does not exist.
+    ///
+    /// Opened without following a symbolic link and without blocking (a FIFO would hang start-up), then
+    /// checked on the open descriptor, so that what is checked is what is read: a regular file, owned by
+    /// this process's user or root, giving no permission to group or others, at most
+    /// ``maximumSecretSize`` bytes, holding one token (``checked(_:from:key:configPath:)``).
     private func secret(
         atPath path: String, key: String, configPath: String, mustExist: Bool = false
     ) throws(InvalidConfiguration) -> String? {
         func refuse(_ message: String) -> InvalidConfiguration {
             InvalidConfiguration(path: configPath, issues: [.init(keyPath: key, line: nil, message: message)])
         }
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let code = errno
+            if !mustExist, code == ENOENT { return nil }
+            if code == ELOOP { throw refuse("\(path) is a symbolic link; name the file itself") }
+            throw refuse("cannot read \(path): \(String(cString: strerror(code)))")
+        }
+        defer { close(descriptor) }
         var info = stat()
-        guard stat(path, &info) == 0 else {
-            if !mustExist, errno == ENOENT { return nil }
-            throw refuse("cannot read \(path): \(String(cString: strerror(errno)))")
+        guard fstat(descriptor, &info) == 0 else { throw refuse("cannot read \(path): \(String(cString: strerror(errno)))") }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw refuse("\(path) is not a regular file; write the token into a plain file")
+        }
+        guard info.st_uid == geteuid() || info.st_uid == 0 else {
+            throw refuse("\(path) belongs to uid \(info.st_uid), neither this process's user (uid \(geteuid())) nor root; "
+                + "run: chown root \(path)")
         }
         guard info.st_mode & (S_IRWXG | S_IRWXO) == 0 else {
             let mode = String(info.st_mode & 0o777, radix: 8)
             throw refuse("\(path) is readable by group or others (mode \(mode)); run: chmod 600 \(path)")
         }
-        guard let contents = FileContents.read(path) else {
-            throw refuse("cannot read \(path): \(String(cString: strerror(errno)))")
+        guard info.st_size <= Self.maximumSecretSize else {
+            throw refuse("\(path) holds \(info.st_size) bytes; an API token is one line of about 40 characters")
         }
-        let secret = String(decoding: contents, as: UTF8.self).trimmingWhitespace
+        var contents = [UInt8](repeating: 0, count: Self.maximumSecretSize + 1)
+        var length = 0
+        while length < contents.count {
+            let count = contents.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + length, $0.count - length) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw refuse("cannot read \(path): \(String(cString: strerror(errno)))") }
+            if count == 0 { break }
+            length += count
+        }
+        guard length <= Self.maximumSecretSize else {
+            throw refuse("\(path) holds more than \(Self.maximumSecretSize) bytes; an API token is one line of about 40 characters")
+        }
+        let secret = String(decoding: contents[..<length], as: UTF8.self).trimmingWhitespace
         guard !secret.isEmpty else { throw refuse("\(path) is empty; write the API token into it") }
+        return try checked(secret, from: path, key: key, configPath: configPath)
+    }
+
+    /// `secret` when it is one token: letters, digits and `-_.~+/=`. Anything else (a second line, a
+    /// space, a control character) would reach the request's headers as more than the token.
+    private func checked(
+        _ secret: String, from source: String, key: String, configPath: String
+    ) throws(InvalidConfiguration) -> String {
+        let allowed = secret.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+                UInt8(ascii: "~"), UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="):
+                true
+            default: false
+            }
+        }
+        guard allowed else {
+            throw InvalidConfiguration(path: configPath, issues: [.init(keyPath: key, line: nil, message:
+                "\(source) holds more than one token (another line, a space or a control character); "
+                + "write the token alone on one line")])
+        }
         return secret
     }
 }

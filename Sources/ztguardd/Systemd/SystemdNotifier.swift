@@ -27,8 +27,18 @@ struct SystemdNotifier: Sendable {
         self.watchdogInterval = watchdogInterval
     }
 
-    func notifyReady(status: String) { send("READY=1\nSTATUS=\(status)") }
-    func notifyStatus(_ status: String) { send("STATUS=\(status)") }
+    func notifyReady(status: String) { send("READY=1\nSTATUS=\(Self.singleLine(status))") }
+    func notifyStatus(_ status: String) { send("STATUS=\(Self.singleLine(status))") }
+
+    /// `status` as one line of at most 400 characters: a status can quote an API error message, and a
+    /// newline in it would end `STATUS=` and start another assignment of the datagram (`WATCHDOG_USEC=1`).
+    static func singleLine(_ status: String) -> String {
+        var line = String(String.UnicodeScalarView(status.unicodeScalars.map { scalar in
+            scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}" ? " " : scalar
+        }))
+        if line.count > 400 { line = String(line.prefix(399)) + "…" }
+        return line
+    }
     func notifyWatchdog() { send("WATCHDOG=1") }
     func notifyStopping() { send("STOPPING=1") }
 
