@@ -1,6 +1,20 @@
 #ifndef ZTGUARDD_CMALLOC_SHIM_H
 #define ZTGUARDD_CMALLOC_SHIM_H
-// glibc's <malloc.h>, which Swift's Glibc module does not export: malloc_trim(3) hands the memory a
-// run freed back to the system before the daemon idles. Part of glibc, so nothing more is linked.
+// glibc's process-level headers that Swift's Glibc module does not export, all part of glibc, so
+// nothing more is linked:
+// - <malloc.h>: malloc_trim(3) hands the memory a run freed back to the system before the daemon
+//   idles; mallopt(3) sets the number of arenas;
+// - <sys/prctl.h>: prctl(2) is variadic, which Swift cannot call; one typed wrapper for the one use.
 #include <malloc.h>
+#include <sys/prctl.h>
+
+// PR_SET_DUMPABLE 0: no core dump of the process (it holds the API token), and other processes of
+// the same user cannot ptrace it or read its /proc memory. Returns prctl's result (0 on success).
+static inline int ztg_prctl_set_not_dumpable(void) {
+    return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+static inline int ztg_prctl_get_dumpable(void) {
+    return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+}
 #endif

@@ -42,12 +42,14 @@ public struct FaultPlan: Sendable {
         /// The account's first Access user is deleted, then the request is applied and answered normally:
         /// a page-numbered users listing then shifts every later user one place up.
         case accessUserDeleted
+        /// HTTP 200 with a 40 MiB body (a success envelope padded with spaces); the request is not applied.
+        case oversizedBody
 
         /// Whether the account applies the request despite the fault.
         public var appliesRequest: Bool {
             switch self {
             case .truncatedBody, .slow, .lostAnswer, .missingResult, .nullResult, .emptyResult, .accessUserDeleted: true
-            case .serverError, .connectionReset, .malformedJSON, .successFalse, .tooManyRequests: false
+            case .serverError, .connectionReset, .malformedJSON, .successFalse, .tooManyRequests, .oversizedBody: false
             }
         }
 
@@ -66,6 +68,7 @@ public struct FaultPlan: Sendable {
             case .nullResult: "null-result"
             case .emptyResult: "empty-result"
             case .accessUserDeleted: "access-user-deleted"
+            case .oversizedBody: "oversized-body"
             }
         }
 
@@ -91,6 +94,7 @@ public struct FaultPlan: Sendable {
             case "null-result" where number == nil: self = .nullResult
             case "empty-result" where number == nil: self = .emptyResult
             case "access-user-deleted" where number == nil: self = .accessUserDeleted
+            case "oversized-body" where number == nil: self = .oversizedBody
             default: return nil
             }
         }

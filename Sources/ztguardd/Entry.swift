@@ -13,6 +13,8 @@ import Musl
 @main
 enum Entry {
     static func main() {
+        // Before anything reads the token: no core dump of it, no TLS key log.
+        ProcessHardening.apply()
         #if canImport(Glibc)
         // One malloc arena for the whole process. Every task runs on the main thread; the other
         // threads (a libcurl transfer's, the signal reader) seldom allocate while it does, so a second

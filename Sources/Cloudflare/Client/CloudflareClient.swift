@@ -117,7 +117,8 @@ public struct CloudflareClient: Sendable {
                     failure = error
                 }
             } catch let error as TransportError {
-                guard error.code != .initializationFailed, error.code != .tlsFailed else { throw error }
+                // Not worth another try: a request libcurl refused, a certificate it rejected, an answer too large.
+                guard ![.initializationFailed, .tlsFailed, .answerTooLarge].contains(error.code) else { throw error }
                 failure = error
             }
             retries += 1

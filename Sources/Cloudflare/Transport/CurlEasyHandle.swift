@@ -30,7 +30,7 @@ final class CurlEasyHandle {
         // curl_easy_reset keeps live connections, the DNS cache and TLS sessions; it only clears options.
         curl_easy_reset(handle)
         errorBuffer[0] = 0
-        let accumulator = ResponseAccumulator()
+        let accumulator = ResponseAccumulator(maximumBodySize: options.maximumBodySize)
         // The accumulator outlives perform(): `accumulator` is held by this frame until the end.
         let context = Unmanaged.passUnretained(accumulator).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
@@ -43,7 +43,13 @@ final class CurlEasyHandle {
 
         try set(CURLOPT_ERRORBUFFER, pointer: errorBuffer)
         try set(CURLOPT_URL, string: request.url)
-        try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
+        // The token travels in the request's headers, so its route is pinned down: an https:// URL is
+        // fetched over TLS 1.2 or newer and nothing else; an http:// one (loopback only, see APIBase) goes
+        // straight to its host, never through a proxy that would read it in clear.
+        let isTLS = request.url.utf8.prefix(8).map { $0 | 0x20 }.elementsEqual("https://".utf8)
+        try set(CURLOPT_PROTOCOLS_STR, string: isTLS ? "https" : "http")
+        try set(CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2)
+        if !isTLS { try set(CURLOPT_NOPROXY, string: "*") }
         try set(CURLOPT_NOSIGNAL, 1)
         // TLS verification is always on; these are libcurl's defaults, set so no future change weakens them.
         try set(CURLOPT_SSL_VERIFYPEER, 1)
@@ -73,6 +79,11 @@ final class CurlEasyHandle {
 
         let code = curl_easy_perform(handle)
         withExtendedLifetime(accumulator) {}
+        if accumulator.isOverLimit {
+            throw TransportError(
+                code: .answerTooLarge,
+                detail: "the answer grew past \(options.maximumBodySize >> 20) MiB once decoded; no API answer is that large")
+        }
         guard code == CURLE_OK else { throw transportError(for: code) }
 
         var status = 0
@@ -126,6 +137,22 @@ final class CurlEasyHandle {
 private final class ResponseAccumulator {
     var headers: [String: String] = [:]
     var body: [UInt8] = []
+    /// The body's bound: past it the write callback stops the transfer (libcurl hands it decoded bytes,
+    /// so a compressed answer is bounded by what it decodes to).
+    let maximumBodySize: Int
+    private(set) var isOverLimit = false
+
+    init(maximumBodySize: Int) { self.maximumBodySize = maximumBodySize }
+
+    /// Appends `bytes`, or refuses them (returns false) when the body would grow past its bound.
+    func append(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count <= maximumBodySize - body.count else {
+            isOverLimit = true
+            return false
+        }
+        body.append(contentsOf: bytes)
+        return true
+    }
 
     func headerLine(_ line: Substring) {
         if line.hasPrefix("HTTP/") {
@@ -137,7 +164,7 @@ private final class ResponseAccumulator {
         let name = line[..<colon].lowercased()
         let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
         headers[name] = value
-        if name == "content-length", let length = Int(value), length > 0, length < 64 << 20 {
+        if name == "content-length", let length = Int(value), length > 0, length <= maximumBodySize {
             body.reserveCapacity(length)
         }
     }
@@ -149,10 +176,11 @@ private func curlWriteBody(
     guard let data, let context else { return 0 }
     let accumulator = Unmanaged<ResponseAccumulator>.fromOpaque(context).takeUnretainedValue()
     let length = size * count
-    data.withMemoryRebound(to: UInt8.self, capacity: length) {
-        accumulator.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+    let accepted = data.withMemoryRebound(to: UInt8.self, capacity: length) {
+        accumulator.append(UnsafeBufferPointer(start: $0, count: length))
     }
-    return length
+    // Fewer bytes than offered makes libcurl abort the transfer (CURLE_WRITE_ERROR).
+    return accepted ? length : 0
 }
 
 private func curlWriteHeader(

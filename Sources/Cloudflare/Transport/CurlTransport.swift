@@ -20,6 +20,8 @@ public final class CurlTransport: Transport {
         public var userAgent: String
         /// How many requests may be in flight at once; each has its own handle and connection.
         public var connections: Int = 2
+        /// The most a response body may hold once decoded (a page of 1,000 registrations is about 1 MB).
+        public var maximumBodySize: Int = 32 << 20
 
         public init(userAgent: String) { self.userAgent = userAgent }
     }

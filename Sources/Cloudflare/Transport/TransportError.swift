@@ -7,6 +7,9 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         case tlsFailed
         /// The connection closed before the whole body arrived.
         case truncated
+        /// The answer, decoded, grew past ``CurlTransport/Options/maximumBodySize``: no page of the API is
+        /// that large, and buffering it would let a hostile answer (a gzip bomb) take the machine's memory.
+        case answerTooLarge
         case other
     }
 

@@ -1,0 +1,54 @@
+import Cloudflare
+import FakeCloudflareServer
+import Foundation
+import Simulation
+import Testing
+
+/// What a hostile or careless environment cannot do to the token or the process, against the real
+/// libcurl transport and the built binary.
+@Suite struct HostileAnswerIntegrationTests {
+    @Test("an answer that grows past 32 MiB is cut off at once, not buffered and not retried")
+    func oversizedAnswerIsRefused() async throws {
+        let account = makeAccount(count: 50)
+        let listing: @Sendable (HTTPRequest) -> Bool = { $0.url.contains("/devices/registrations?") }
+        try await withFakeAPI(account, faults: .at(Set(1...6), .oversizedBody, where: listing)) { server in
+            let error = await #expect(throws: TransportError.self) {
+                try await curlClient(server).registrations(RegistrationQuery())
+            }
+            #expect(error?.code == .answerTooLarge)
+            #expect(server.injectedCount(of: .oversizedBody) == 1)
+        }
+    }
+
+    @Test("with http_proxy set, a loopback http:// base is reached directly: the proxy never sees the token")
+    func loopbackNeverGoesThroughAProxy() async throws {
+        let account = makeAccount(count: 120)
+        let proxyAccount = makeAccount(count: 1)
+        let result = try await withFakeAPI(proxyAccount) { proxy in
+            let result = try await withFakeAPI(account) { server in
+                let config = try writeConfiguration(apiBase: server.baseURL, rules: "")
+                let proxyURL = "http://127.0.0.1:\(proxy.port)"
+                return try await runZTGuardd(
+                    ["inventory", "--config", config, "--format", "csv"],
+                    environment: [
+                        "CLOUDFLARE_API_TOKEN": token, "http_proxy": proxyURL, "HTTP_PROXY": proxyURL,
+                        "all_proxy": proxyURL, "ALL_PROXY": proxyURL,
+                    ])
+            }
+            #expect(proxy.requestCount == 0)
+            return result
+        }
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdoutText.split(separator: "\n").count == 1 + account.registrations.filter { !$0.isRevoked }.count)
+    }
+
+    @Test("SSLKEYLOGFILE is dropped at start, and said so")
+    func keyLogIsIgnored() async throws {
+        let keyLog = FileManager.default.temporaryDirectory.appendingPathComponent("ztg-keys-\(UUID().uuidString)").path
+        let config = try writeConfiguration(apiBase: "http://127.0.0.1:1/client/v4", rules: "")
+        let result = try await runZTGuardd(
+            ["check-config", "--config", config], environment: ["CLOUDFLARE_API_TOKEN": token, "SSLKEYLOGFILE": keyLog])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("ignoring SSLKEYLOGFILE"))
+    }
+}
