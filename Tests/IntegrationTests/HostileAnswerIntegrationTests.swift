@@ -51,4 +51,46 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("ignoring SSLKEYLOGFILE"))
     }
+
+    @Test("hostile device names reach the terminal and the spreadsheet disarmed: plan and inventory, table and CSV")
+    func hostileNamesAreDisarmed() async throws {
+        let erase = "laptop\u{1B}[1A\u{1B}[2K\u{202E}"
+        let formula = "=HYPERLINK(\"http://evil.example\",\"click\")"
+        let old = referenceNow - 200 * 86_400
+        let fleet = SimulatedFleet(registrations: [
+            SimulatedRegistration(
+                id: "00000000-0000-4000-8000-000000000001", deviceID: "d1", deviceName: erase, createdAt: old, lastSeenAt: old,
+                userEmail: "a@example.com"),
+            SimulatedRegistration(
+                id: "00000000-0000-4000-8000-000000000002", deviceID: "d2", deviceName: formula, createdAt: old, lastSeenAt: old,
+                userEmail: "b@example.com"),
+        ])
+        let account = SimulatedAccount(configuration: .init(clock: { referenceNow }), fleet: fleet)
+        let (plan, csv, table) = try await withFakeAPI(account) { server in
+            let config = try writeConfiguration(apiBase: server.baseURL, rules: """
+                [[rule]]
+                name = "stale"
+                action = "delete"
+                [rule.match]
+                last_seen_older_than = "90d"
+                """)
+            let environment = [
+                "CLOUDFLARE_API_TOKEN": token,
+                "STATE_DIRECTORY": FileManager.default.temporaryDirectory.path + "/ztg-none-\(UUID().uuidString)",
+            ]
+            return (
+                try await runZTGuardd(["plan", "--config", config], environment: environment),
+                try await runZTGuardd(["inventory", "--config", config, "--format", "csv"], environment: environment),
+                try await runZTGuardd(["inventory", "--config", config], environment: environment)
+            )
+        }
+        for result in [plan, csv, table] {
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(!result.stdout.contains(0x1B), "an escape byte reached the terminal")
+            #expect(!result.stdoutText.unicodeScalars.contains("\u{202E}"))
+        }
+        #expect(plan.stdoutText.contains("laptop\\u{1b}[1A"))
+        #expect(csv.stdoutText.contains(#""'=HYPERLINK(""http://evil.example"",""click"")""#))
+        #expect(!csv.stdoutText.contains("\n=HYPERLINK") && !csv.stdoutText.contains(",=HYPERLINK"))
+    }
 }

@@ -87,8 +87,9 @@ struct CommandContext {
         if status != 0 { throw ExitCode(status) }
     }
 
+    /// Writes `ztguardd: message` on stderr; a message can quote the API, so it is made visible first.
     static func printError(_ message: String) {
-        StandardStream.write("ztguardd: \(message)\n".utf8, to: 2)
+        StandardStream.write("ztguardd: \(TerminalText.visible(message))\n".utf8, to: 2)
     }
 }
 

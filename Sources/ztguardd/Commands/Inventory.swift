@@ -66,7 +66,9 @@ struct InventoryPrinter {
                 }
             case .csv:
                 var text = ""
-                for registration in page.registrations { text += Self.fields(registration).map(Self.csvField).joined(separator: ",") + "\n" }
+                for registration in page.registrations {
+                    text += Self.fields(registration).map(TerminalText.csvField).joined(separator: ",") + "\n"
+                }
                 StandardOutput.write(text)
             case .table:
                 var text = ""
@@ -91,11 +93,6 @@ struct InventoryPrinter {
         ]
     }
 
-    /// RFC 4180: quote fields holding a comma, quote or line break; double inner quotes.
-    static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacing("\"", with: "\"\"") + "\""
-    }
 
     static let tableHeader = TextTable.row(["DEVICE", "USER", "LAST SEEN", "VERSION", "STATUS"], widths: tableWidths) + "\n"
     static let tableWidths = [22, 28, 10, 14, 7]
@@ -109,7 +106,7 @@ struct InventoryPrinter {
     }
 }
 
-/// Fixed-width columns that fit 80 characters.
+/// Fixed-width columns that fit 80 characters, each cell made visible (``TerminalText/visible(_:)``).
 enum TextTable {
     /// Pads or cuts each cell to its width (a cut cell ends in "…"); the last cell is not padded.
     static func row(_ cells: [String], widths: [Int]) -> String {
@@ -117,7 +114,8 @@ enum TextTable {
         for (index, cell) in cells.enumerated() {
             let width = index < widths.count ? widths[index] : cell.count
             let isLast = index == cells.count - 1
-            var text = cell
+            // Cells hold names from the network: a terminal shows them, it does not obey them.
+            var text = TerminalText.visible(cell)
             if text.count > width { text = String(text.prefix(width - 1)) + "…" }
             line += isLast ? text : text + String(repeating: " ", count: width - text.count + 1)
         }

@@ -35,8 +35,8 @@ struct Undo: AsyncParsableCommand {
                 return 1
             }
             for action in original.actions where action.action == .delete && action.outcome == .done {
-                StandardOutput.write("cannot restore \(action.deviceName) (\(action.registrationID)): deleted by rule "
-                    + "\(action.rule); the device must enroll again\n")
+                StandardOutput.write("cannot restore \(TerminalText.visible(action.deviceName)) "
+                    + "(\(TerminalText.visible(action.registrationID))): deleted by rule \(action.rule); the device must enroll again\n")
             }
             let revoked = original.actions.filter { $0.action == .revoke && $0.outcome == .done }
             guard !revoked.isEmpty else {
@@ -77,8 +77,9 @@ struct Undo: AsyncParsableCommand {
                 fields[.userEmail] = action.userEmail
                 fields[.error] = action.error
                 audit.record(.action, action.journalMessage, fields)
-                StandardOutput.write("\(action.outcome.rawValue): unrevoke \(action.deviceName) (\(action.registrationID))"
-                    + (action.error.map { ": \($0)" } ?? "") + "\n")
+                StandardOutput.write(TerminalText.visible(
+                    "\(action.outcome.rawValue): unrevoke \(action.deviceName) (\(action.registrationID))"
+                        + (action.error.map { ": \($0)" } ?? "")) + "\n")
             }
             report.actions = actions
             report.finishedAt = Date()
