@@ -49,6 +49,18 @@ import Testing
         #expect(await transport.sentRequests.count == 4)
     }
 
+    @Test("a listing whose cursors never end fails at its page bound instead of listing forever")
+    func endlessCursorsFail() async throws {
+        let transport = FakeTransport((1...4).map { .registrationsPage(ids: ["r\($0)"], cursor: "c\($0)") })
+        var pages = 0
+        let error = await #expect(throws: CloudflareAPIError.self) {
+            try await makeClient(transport).forEachRegistrationPage(RegistrationQuery(), maxPages: 3) { _ in pages += 1 }
+        }
+        #expect(error?.hint?.contains("did not end within 3 pages") == true)
+        #expect(pages == 3)
+        #expect(await transport.sentRequests.count == 3)
+    }
+
     @Test("an empty page ends the listing when its count says 0, even with a cursor")
     func emptyPageWithCountZeroEnds() async throws {
         let transport = FakeTransport([

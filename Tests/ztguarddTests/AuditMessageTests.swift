@@ -46,3 +46,18 @@ import Testing
         #expect(fields.given.map(\.key) == [.runID, .reason])
     }
 }
+
+@Suite struct AuditFieldBoundTests {
+    @Test("a value longer than 1 KiB is journaled as its first bytes and its length, whole characters only")
+    func longValuesAreBounded() throws {
+        var fields = AuditFields()
+        let name = String(repeating: "é", count: 100_000)
+        fields[.deviceName] = name
+        let value = try #require(fields[.deviceName])
+        #expect(value.utf8.count <= AuditFields.maximumValueSize)
+        #expect(value.hasSuffix("… (200000 bytes)"))
+        #expect(value.hasPrefix("éé"))
+        fields[.deviceName] = "short"
+        #expect(fields[.deviceName] == "short")
+    }
+}

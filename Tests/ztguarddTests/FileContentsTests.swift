@@ -46,4 +46,34 @@ private func uniqueTemporaryPath() -> String {
         #expect(FileContents.read(path) == Array("old\n".utf8))
         #expect(FileContents.names(inDirectory: directory) == ["report.json"])
     }
+
+    @Test("the temporary file is never one someone planted: a link at the old predictable name is left alone")
+    func plantedLinkIsNotFollowed() throws {
+        let directory = uniqueTemporaryPath()
+        try FileContents.makeDirectory(directory)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let victim = directory + "/victim"
+        try FileContents.writeAtomically(Array("precious\n".utf8), to: victim)
+        let path = directory + "/grace.json"
+        // The name the former code wrote through, pointing at another file.
+        try FileManager.default.createSymbolicLink(atPath: "\(path).tmp.\(getpid())", withDestinationPath: victim)
+
+        try FileContents.writeAtomically(Array("[]\n".utf8), to: path)
+
+        #expect(FileContents.read(victim) == Array("precious\n".utf8))
+        #expect(FileContents.read(path) == Array("[]\n".utf8))
+    }
+
+    @Test("as root, a file written in a folder of another user is given to that user", .enabled(if: geteuid() == 0))
+    func rootWritesAsTheFolderOwner() throws {
+        let directory = uniqueTemporaryPath()
+        try FileContents.makeDirectory(directory)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try #require(chown(directory, 65534, 65534) == 0)
+        let path = directory + "/grace.json"
+        try FileContents.writeAtomically(Array("[]\n".utf8), to: path)
+        var info = stat()
+        try #require(stat(path, &info) == 0)
+        #expect(info.st_uid == 65534 && info.st_gid == 65534)
+    }
 }

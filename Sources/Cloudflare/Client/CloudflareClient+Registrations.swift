@@ -53,12 +53,15 @@ extension CloudflareClient {
     ///
     /// - Parameter keepingBodies: false when `body` reads only the decoded registrations: each response
     ///   body is then freed before `body` runs, instead of being held while it does (`page.body` is empty).
+    /// - Parameter maxPages: a bound on the listing: one whose cursors never end fails after this many pages
+    ///   (100,000 pages of the API's largest `per_page` are 100 million registrations).
     /// - Returns: how many registrations were listed.
     /// - Throws: ``CloudflareAPIError`` or ``TransportError`` when a page stayed unusable after the
     ///   retries; whatever `body` throws. Either way the listing is incomplete.
     @discardableResult
     public func forEachRegistrationPage(
-        _ query: RegistrationQuery, keepingBodies: Bool = true, _ body: (RegistrationPage) async throws -> Void
+        _ query: RegistrationQuery, keepingBodies: Bool = true, maxPages: Int = 100_000,
+        _ body: (RegistrationPage) async throws -> Void
     ) async throws -> Int {
         let path = accountPath + "/devices/registrations"
         var cursor: String?
@@ -80,6 +83,12 @@ extension CloudflareClient {
             listed += registrations.count
             try await body(RegistrationPage(number: number, registrations: registrations, body: raw))
             guard !next.isEmpty else { return listed }
+            guard number < maxPages else {
+                throw CloudflareAPIError(
+                    code: .invalidResponse, status: 200, request: "GET \(path)",
+                    hint: "the listing did not end within \(maxPages) pages; the listing is incomplete, so nothing will "
+                        + "be acted on")
+            }
             guard seenCursors.insert(next).inserted else {
                 throw CloudflareAPIError(
                     code: .repeatedCursor, status: 200, request: "GET \(path)",

@@ -163,12 +163,29 @@ struct AuditFields: ExpressibleByDictionaryLiteral, Sendable {
     init() {}
 
     init(dictionaryLiteral elements: (AuditKey, String)...) {
-        for (key, value) in elements { values[key.slot] = value }
+        for (key, value) in elements { values[key.slot] = Self.bounded(value) }
     }
+
+    /// The most a value may hold: a device name or an email is whatever someone typed, and each run
+    /// journals it again. Longer values keep their first bytes and say how long they were.
+    static let maximumValueSize = 1024
 
     subscript(key: AuditKey) -> String? {
         get { values[key.slot] }
-        set { values[key.slot] = newValue }
+        set { values[key.slot] = newValue.map(Self.bounded) }
+    }
+
+    /// `value`, or its first bytes (whole characters) and "… (N bytes)" when it is longer than
+    /// ``maximumValueSize``.
+    static func bounded(_ value: String) -> String {
+        let size = value.utf8.count
+        guard size > maximumValueSize else { return value }
+        var kept = ""
+        for character in value {
+            guard kept.utf8.count + character.utf8.count <= maximumValueSize - 32 else { break }
+            kept.append(character)
+        }
+        return kept + "… (\(size) bytes)"
     }
 
     /// The keys that have a value, with it, in the order of ``AuditKey/allCases``.

@@ -89,12 +89,35 @@ struct AtomicFile: Sendable {
     ///
     /// - Throws: ``FileError`` if it cannot be created.
     init(replacing path: String, mode: mode_t = 0o640) throws(FileError) {
-        // `StateStore.reports()` reads only `*.json`, so a temporary file left by a crash is never taken for a report.
-        let temporary = "\(path).tmp.\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        // A new file with a name no one can guess: created exclusively, never through a link someone
+        // planted. `StateStore.reports()` reads only `*.json`, so one left by a crash is never taken for
+        // a report.
+        var temporary = ""
+        var descriptor: Int32 = -1
+        for _ in 0..<8 {
+            temporary = path + ".tmp." + String(UInt64.random(in: 1...UInt64.max), radix: 16)
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+            if descriptor >= 0 || errno != EEXIST { break }
+        }
         guard descriptor >= 0 else { throw FileError(operation: "create", path: temporary) }
+        Self.giveToDirectoryOwner(descriptor, directory: Self.directory(of: path))
         self.path = path
         writer = BufferedFileWriter(descriptor: descriptor, path: temporary)
+    }
+
+    /// The folder of `path`.
+    static func directory(of path: String) -> String {
+        path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+    }
+
+    /// As root, hands a new file to the owner of its folder: the service's dynamic user owns its state
+    /// directory, and a report or grace-marks file left by `sudo ztguardd run --once` there must stay
+    /// readable and replaceable by the service (unreadable grace marks fail every run).
+    private static func giveToDirectoryOwner(_ descriptor: Int32, directory: String) {
+        guard geteuid() == 0 else { return }
+        var info = stat()
+        guard stat(directory, &info) == 0, info.st_uid != 0 else { return }
+        _ = fchown(descriptor, info.st_uid, info.st_gid)
     }
 
     /// Writes what is buffered, fsyncs, and puts the file in place of the old one. On failure the
@@ -116,8 +139,7 @@ struct AtomicFile: Sendable {
             unlink(temporary)
             throw error
         }
-        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let directoryDescriptor = open(Self.directory(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if directoryDescriptor >= 0 {
             fsync(directoryDescriptor)
             close(directoryDescriptor)
