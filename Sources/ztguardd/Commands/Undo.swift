@@ -4,11 +4,18 @@ import FoundationEssentials
 import Logging
 import Rules
 
-/// `ztguardd undo RUN_ID`: unrevokes what a run revoked.
+/// `ztguardd undo RUN_ID`: unrevokes what a run revoked, as an enforcement run of its own.
+///
+/// The report file is input, not truth: whoever can write the state directory could add an ID to it. So
+/// undo validates the report, reads each registration's state now, and unrevokes only what the run
+/// revoked, is still revoked, is not exempted by `[exclude]`, and no current rule would revoke or delete
+/// again; within `max_actions_per_run`, checked before the first request.
 struct Undo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Unrevoke what a run revoked.",
-        discussion: "Deleted registrations cannot be restored; undo says so for each of them.")
+        discussion: "Deleted registrations cannot be restored; undo says so for each of them. A registration no "
+            + "longer revoked, exempted by [exclude], or that a current rule would revoke or delete again is left "
+            + "as it is, with the reason. Exits 3 when more than max_actions_per_run would be unrevoked.")
 
     @OptionGroup var options: ConfigOption
 
@@ -34,9 +41,13 @@ struct Undo: AsyncParsableCommand {
                 CommandContext.printError("no run \(runID) in \(state.directory)/runs; `ztguardd history` lists the runs")
                 return 1
             }
+            if let problem = Self.problem(with: original, runID: runID) {
+                CommandContext.printError("\(state.directory)/runs/\(runID).json cannot be undone: \(problem)")
+                return 1
+            }
             for action in original.actions where action.action == .delete && action.outcome == .done {
                 StandardOutput.write("cannot restore \(TerminalText.visible(action.deviceName)) "
-                    + "(\(TerminalText.visible(action.registrationID))): deleted by rule \(action.rule); the device must enroll again\n")
+                    + "(\(action.registrationID)): deleted by rule \(action.rule); the device must enroll again\n")
             }
             let revoked = original.actions.filter { $0.action == .revoke && $0.outcome == .done }
             guard !revoked.isEmpty else {
@@ -45,19 +56,47 @@ struct Undo: AsyncParsableCommand {
             }
             let configuration = try CommandContext.loadConfiguration(at: options.path(environment: context.environment))
             let client = try context.makeClient(for: configuration)
+            let now = Date()
+
+            // The registrations as they are now, and what the current rules make of them.
+            var query = RegistrationQuery(status: .any)
+            query.includePolicy = configuration.ruleSet.needsProfiles
+            var current: [Registration] = []
+            let ids = revoked.map(\.registrationID)
+            for start in stride(from: 0, to: ids.count, by: 100) {
+                query.ids = Array(ids[start..<min(start + 100, ids.count)])
+                query.perPage = query.ids.count
+                current += try await client.registrations(query)
+            }
+            let directory = configuration.ruleSet.needsAccessUsers ? Directory(accessUsers: try await client.accessUsers()) : nil
+            let leftAlone = Self.decide(
+                revoked: revoked, current: current, ruleSet: configuration.ruleSet, directory: directory,
+                graceMarks: (try? state.graceMarks()) ?? GraceMarks(), at: now)
+
             let undoRunID = UUID().uuidString.lowercased()
-            var report = RunReport(runID: undoRunID, startedAt: Date(), dryRun: dryRun, listed: revoked.count, actions: [], aborted: nil)
+            var report = RunReport(runID: undoRunID, startedAt: now, dryRun: dryRun, listed: current.count, actions: [], aborted: nil)
             var actions = revoked.map { action in
                 var undo = action
                 undo.rule = "undo \(runID)"
                 undo.action = .unrevoke
-                undo.reason = "revoked by rule \(action.rule) in run \(runID)"
-                undo.outcome = dryRun ? .planned : .skipped
+                if let reason = leftAlone[action.registrationID] {
+                    undo.reason = reason
+                    undo.outcome = .skipped
+                } else {
+                    undo.reason = "revoked by rule \(action.rule) in run \(runID)"
+                    undo.outcome = dryRun ? .planned : .skipped
+                }
                 return undo
             }
-            if !dryRun {
-                let index = Dictionary(uniqueKeysWithValues: actions.enumerated().map { ($1.registrationID, $0) })
-                try await client.apply(.unrevoke, to: actions.map(\.registrationID), batchSize: configuration.pacing.batchSize) { batch in
+            let toUnrevoke = actions.indices.filter { leftAlone[actions[$0].registrationID] == nil }
+            let limit = configuration.ruleSet.limits.maxActionsPerRun
+            if toUnrevoke.count > limit {
+                report.aborted = RunReport.Abort(limit: "max_actions", detail: "\(toUnrevoke.count) unrevokes planned, "
+                    + "more than max_actions_per_run = \(limit)")
+            } else if !dryRun {
+                let index = Dictionary(uniqueKeysWithValues: toUnrevoke.map { (actions[$0].registrationID, $0) })
+                try await client.apply(.unrevoke, to: toUnrevoke.map { actions[$0].registrationID },
+                    batchSize: configuration.pacing.batchSize) { batch in
                     for id in batch.done { if let i = index[id] { actions[i].outcome = .done } }
                     for (id, error) in batch.failed {
                         if let i = index[id] {
@@ -77,14 +116,89 @@ struct Undo: AsyncParsableCommand {
                 fields[.userEmail] = action.userEmail
                 fields[.error] = action.error
                 audit.record(.action, action.journalMessage, fields)
+                let left = action.outcome == .skipped && report.aborted == nil ? " (\(action.reason))" : ""
                 StandardOutput.write(TerminalText.visible(
                     "\(action.outcome.rawValue): unrevoke \(action.deviceName) (\(action.registrationID))"
-                        + (action.error.map { ": \($0)" } ?? "")) + "\n")
+                        + (action.error.map { ": \($0)" } ?? "") + left) + "\n")
             }
             report.actions = actions
             report.finishedAt = Date()
             if !dryRun { try state.save(report) }
+            if let aborted = report.aborted {
+                CommandContext.printError("undo aborted by the \(aborted.limit) limit: \(aborted.detail); nothing was changed")
+                return 3
+            }
             return report.failedCount > 0 ? 1 : 0
         }
+    }
+
+    /// Why `report` is not one ztguardd wrote for `runID`, or nil: its `run_id` must be the file's name,
+    /// and its registration IDs well formed and listed once each.
+    static func problem(with report: RunReport, runID: String) -> String? {
+        guard report.runID == runID else { return "it says it is run \(report.runID), not \(runID)" }
+        var seen: Set<String> = []
+        for action in report.actions {
+            let id = action.registrationID
+            guard !id.isEmpty, id.utf8.count <= 64,
+                id.utf8.allSatisfy({ byte in
+                    switch byte {
+                    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
+                        UInt8(ascii: "A")...UInt8(ascii: "F"), UInt8(ascii: "-"):
+                        true
+                    default: false
+                    }
+                })
+            else { return "it names a registration ID that is not one (\(TerminalText.visible(String(id.prefix(80)))))" }
+            guard seen.insert(id).inserted else { return "it names registration \(id) more than once" }
+        }
+        return nil
+    }
+
+    /// What undo leaves alone, and why: a reason per registration ID of `revoked`.
+    ///
+    /// - A registration gone or no longer revoked is left as it is.
+    /// - One the top-level `[exclude]` exempts is never touched, by undo either.
+    /// - One that a current rule would revoke or delete once it is active again (now, or once its grace has
+    ///   passed) would only be revoked again by the next run: undo says which rule, and leaves it revoked.
+    static func decide(
+        revoked: [RunReport.Action], current: [Registration], ruleSet: RuleSet, directory: Directory?,
+        graceMarks: GraceMarks, at now: Date
+    ) -> [String: String] {
+        var leftAlone: [String: String] = [:]
+        let byID = Dictionary(current.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for action in revoked {
+            guard let registration = byID[action.registrationID] else {
+                leftAlone[action.registrationID] = "deleted since run; nothing to unrevoke"
+                continue
+            }
+            if !registration.isRevoked { leftAlone[action.registrationID] = "no longer revoked; nothing to unrevoke" }
+        }
+        let stillRevoked = current.filter { $0.isRevoked && leftAlone[$0.id] == nil }
+        // The [exclude] table, as a rule that would unrevoke every revoked registration.
+        let undoRule = Rule(name: "undo", action: .unrevoke, match: Match(status: .revoked))
+        let allowed = RuleSet(rules: [undoRule], exclude: ruleSet.exclude, limits: Limits(maxActionsPerRun: .max, maxFraction: 1))
+            .plan(for: stillRevoked, directory: nil, graceMarks: GraceMarks(), at: now)
+        let allowedIDs = Set(allowed.actions.map(\.registrationID))
+        for registration in stillRevoked where !allowedIDs.contains(registration.id) {
+            leftAlone[registration.id] = "exempted by [exclude]; never touched"
+        }
+        // What the current rules would do to them once unrevoked: revoke or delete them again at the next
+        // run means undo must not re-enable them.
+        let unrevoked = stillRevoked.map { registration in
+            var active = registration
+            active.revokedAt = nil
+            return active
+        }
+        let plan = ruleSet.plan(for: unrevoked, directory: directory, graceMarks: graceMarks, at: now)
+        for action in plan.actions where action.action != .unrevoke && leftAlone[action.registrationID] == nil {
+            leftAlone[action.registrationID] = "rule \(action.rule) would select it again (\(action.reason)); left revoked"
+        }
+        let actionByRule = Dictionary(ruleSet.rules.map { ($0.name, $0.action) }, uniquingKeysWith: { first, _ in first })
+        for key in plan.graceMarks.firstSelected.keys where actionByRule[key.rule] != .unrevoke
+            && leftAlone[key.registrationID] == nil && allowedIDs.contains(key.registrationID)
+        {
+            leftAlone[key.registrationID] = "rule \(key.rule) would select it again and act once its grace has passed; left revoked"
+        }
+        return leftAlone
     }
 }

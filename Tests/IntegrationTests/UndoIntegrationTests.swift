@@ -1,0 +1,135 @@
+import FakeCloudflareServer
+import Foundation
+import Simulation
+import Testing
+
+private let outdatedRule = """
+    [[rule]]
+    name = "outdated"
+    action = "revoke"
+    [rule.match]
+    client_version_below = "2024.6.415"
+    """
+
+/// A state directory holding the report of one acting run that revoked the outdated clients of
+/// `account`, with its run ID and the IDs it revoked.
+private func revokingRun(_ server: FakeCloudflareServer, state: String) async throws -> (runID: String, revoked: [String]) {
+    let config = try writeConfiguration(apiBase: server.baseURL, rules: outdatedRule)
+    let result = try await runZTGuardd(["run", "--once", "--config", config],
+        environment: ["CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state])
+    #expect(result.status == 0, "\(result.stderr)")
+    let runs = try FileManager.default.contentsOfDirectory(atPath: state + "/runs").filter { $0.hasSuffix(".json") }
+    let runID = String(try #require(runs.first).dropLast(5))
+    let report = try #require(try JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: "\(state)/runs/\(runID).json"))) as? [String: Any])
+    let revoked = (report["actions"] as? [[String: Any]] ?? []).filter { $0["outcome"] as? String == "done" }
+        .compactMap { $0["registration_id"] as? String }
+    return (runID, revoked)
+}
+
+private func freshState() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("ztg-undo-\(UUID().uuidString)").path
+}
+
+/// `undo` is an enforcement run: it trusts no report, applies [exclude] and the limits, reads what is
+/// there now, and never re-enables what a current rule would revoke again.
+@Suite struct UndoIntegrationTests {
+    @Test("undo unrevokes exactly what the run revoked, once the rule that revoked them is gone")
+    func undoRestoresTheRun() async throws {
+        let account = makeAccount(count: 300)
+        let state = freshState()
+        try await withFakeAPI(account) { server in
+            let (runID, revoked) = try await revokingRun(server, state: state)
+            try #require(!revoked.isEmpty)
+            let config = try writeConfiguration(apiBase: server.baseURL, rules: "")
+            let result = try await runZTGuardd(["undo", runID, "--config", config],
+                environment: ["CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state])
+            #expect(result.status == 0, "\(result.stderr)")
+            let unrevoked = account.changes.filter { $0.kind == .unrevoked }.map(\.registrationID)
+            #expect(unrevoked.sorted() == revoked.sorted())
+        }
+    }
+
+    @Test("undo leaves revoked what a current rule would revoke again, and says which rule")
+    func currentRuleKeepsItRevoked() async throws {
+        let account = makeAccount(count: 300)
+        let state = freshState()
+        try await withFakeAPI(account) { server in
+            let (runID, revoked) = try await revokingRun(server, state: state)
+            try #require(!revoked.isEmpty)
+            let config = try writeConfiguration(apiBase: server.baseURL, rules: outdatedRule)
+            let result = try await runZTGuardd(["undo", runID, "--config", config],
+                environment: ["CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(account.changes.filter { $0.kind == .unrevoked }.isEmpty)
+            #expect(result.stdoutText.split(separator: "\n").filter { $0.contains("rule outdated would select it again") }.count
+                == revoked.count)
+        }
+    }
+
+    @Test("undo refuses a report that names a registration twice, or one the run did not revoke", arguments: [
+        "duplicate", "foreign run id", "not an id",
+    ])
+    func tamperedReportIsRefused(tampering: String) async throws {
+        let account = makeAccount(count: 300)
+        let state = freshState()
+        try await withFakeAPI(account) { server in
+            let (runID, revoked) = try await revokingRun(server, state: state)
+            let path = "\(state)/runs/\(runID).json"
+            var report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+                as? [String: Any])
+            var actions = try #require(report["actions"] as? [[String: Any]])
+            let first = try #require(actions.first)
+            switch tampering {
+            case "duplicate": actions.append(first)
+            case "foreign run id": report["run_id"] = "0b9f0000-0000-4000-8000-000000000000"
+            default:
+                var forged = first
+                forged["registration_id"] = "../../etc/passwd"
+                actions.append(forged)
+            }
+            report["actions"] = actions
+            try JSONSerialization.data(withJSONObject: report).write(to: URL(fileURLWithPath: path))
+            let config = try writeConfiguration(apiBase: server.baseURL, rules: "")
+            let result = try await runZTGuardd(["undo", runID, "--config", config],
+                environment: ["CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("cannot be undone"), "\(result.stderr)")
+            #expect(account.changes.filter { $0.kind == .unrevoked }.isEmpty)
+            #expect(!revoked.isEmpty)
+        }
+    }
+
+    @Test("undo applies [exclude] and max_actions_per_run, and skips what is no longer revoked")
+    func undoAppliesExclusionsAndLimits() async throws {
+        let account = makeAccount(count: 400)
+        let state = freshState()
+        try await withFakeAPI(account) { server in
+            let (runID, revoked) = try await revokingRun(server, state: state)
+            try #require(revoked.count >= 3)
+            // One is unrevoked by someone else meanwhile; one device is exempted by name.
+            _ = account.update(id: revoked[0]) { $0.revokedAt = nil }
+            let excludedName = try #require(account.registration(id: revoked[1])?.deviceName)
+            let environment = ["CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state]
+
+            let limited = try writeConfiguration(apiBase: server.baseURL, rules: "")
+            var text = try String(contentsOfFile: limited, encoding: .utf8)
+            text = text.replacingOccurrences(of: "max_actions_per_run = 100000", with: "max_actions_per_run = 1")
+            try text.write(toFile: limited, atomically: true, encoding: .utf8)
+            let aborted = try await runZTGuardd(["undo", runID, "--config", limited], environment: environment)
+            #expect(aborted.status == 3, "\(aborted.stderr)")
+            #expect(account.changes.filter { $0.kind == .unrevoked }.isEmpty)
+
+            let config = try writeConfiguration(apiBase: server.baseURL, rules: """
+                [exclude]
+                device_name = ["\(excludedName)"]
+                """)
+            let result = try await runZTGuardd(["undo", runID, "--config", config], environment: environment)
+            #expect(result.status == 0, "\(result.stderr)")
+            let unrevoked = Set(account.changes.filter { $0.kind == .unrevoked }.map(\.registrationID))
+            #expect(unrevoked == Set(revoked.dropFirst(2)))
+            #expect(result.stdoutText.contains("no longer revoked"))
+            #expect(result.stdoutText.contains("exempted by [exclude]"))
+        }
+    }
+}
