@@ -21,23 +21,40 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// length (`"0d"`, which would make every `*_older_than` key select everything) and lengths that
     /// overflow 64-bit seconds.
     public init?(parsing text: String) {
+        guard case .success(let span) = Self.parse(text), span.seconds > 0 else { return nil }
+        self = span
+    }
+
+    /// Why a text is not a usable span, so that a message can say what is wrong with it.
+    public enum ParseFailure: Error, Sendable, Equatable {
+        /// Not a whole number followed by one unit (`"90 days"`, `"1.5h"`, `"90"`).
+        case notASpan
+        /// A number and a unit, but longer than 64-bit seconds can hold.
+        case tooLong
+    }
+
+    /// Parses a whole number followed by one unit, zero included (`"0s"`): where zero means nothing,
+    /// the caller refuses it with its own reason.
+    public static func parse(_ text: String) -> Result<TimeSpan, ParseFailure> {
         let utf8 = text.utf8
         guard utf8.count >= 2, let unit = Unit(symbol: utf8[utf8.index(before: utf8.endIndex)]) else {
-            return nil
+            return .failure(.notASpan)
         }
         var count: Int64 = 0
+        var overflowed = false
         for byte in utf8.dropLast() {
             let digit = byte &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            let (shifted, overflowed) = count.multipliedReportingOverflow(by: 10)
-            let (sum, overflowedAgain) = shifted.addingReportingOverflow(Int64(digit))
-            guard !overflowed, !overflowedAgain else { return nil }
+            guard digit < 10 else { return .failure(.notASpan) }
+            let (shifted, overflow) = count.multipliedReportingOverflow(by: 10)
+            let (sum, overflowAgain) = shifted.addingReportingOverflow(Int64(digit))
+            overflowed = overflowed || overflow || overflowAgain
             count = sum
         }
-        let (seconds, overflowed) = count.multipliedReportingOverflow(by: unit.seconds)
-        guard !overflowed, seconds > 0 else { return nil }
-        self.seconds = seconds
-        self.writtenUnit = unit
+        let (seconds, overflow) = count.multipliedReportingOverflow(by: unit.seconds)
+        guard !overflowed, !overflow else { return .failure(.tooLong) }
+        var span = TimeSpan(seconds: seconds)
+        span.writtenUnit = unit
+        return .success(span)
     }
 
     /// The span in words: "90 days", "1 day", "15 minutes", "2 weeks".

@@ -59,6 +59,14 @@ private let invalidCases: [InvalidCase] = [
     .init(toml: header + "key_file = \"/etc/k\"\n", keyPath: "cloudflare.key_file", hint: "add email ="),
     .init(toml: base + "[schedule]\ninterval = \"1 hour\"\n", keyPath: "schedule.interval", hint: "write e.g. \"90d\""),
     .init(toml: base + "[schedule]\ninterval = \"30s\"\n", keyPath: "schedule.interval", hint: "too short"),
+    .init(toml: base + "[schedule]\ninterval = \"0s\"\n", keyPath: "schedule.interval",
+        hint: "\"0s\" is zero; runs must be at least a minute apart"),
+    .init(toml: rule("[rule.match]\nlast_seen_older_than = \"0d\""), keyPath: "rule[1].match.last_seen_older_than",
+        hint: "\"0d\" is zero; a match on age needs a length"),
+    .init(toml: rule("[rule.match]\ncreated_older_than = 0"), keyPath: "rule[1].match.created_older_than",
+        hint: "is zero; a match on age needs a length"),
+    .init(toml: rule("[rule.match]\nlast_seen_older_than = \"99999999999999999999w\""),
+        keyPath: "rule[1].match.last_seen_older_than", hint: "is longer than ztguardd can count"),
     .init(toml: base + "[schedule]\ninterval = \"1h\"\njitter = \"2h\"\n", keyPath: "schedule.jitter",
         hint: "must be shorter than the interval"),
     .init(toml: base + "[limits]\nrequests_per_minute = 1000\n", keyPath: "limits.requests_per_minute",
@@ -134,6 +142,29 @@ private let invalidCases: [InvalidCase] = [
         let toml = "dry_run = 3\n" + rule("grace = \"1 day\"\n[rule.match]\nlast_seen_older_than = \"90 days\"", action: "nuke")
         let error = #expect(throws: InvalidConfiguration.self) { try ConfigurationReader.read(toml, path: "x.toml") }
         #expect(Set(error?.issues.map(\.keyPath) ?? []) == ["dry_run", "rule[1].action", "rule[1].grace", "rule[1].match.last_seen_older_than"])
+    }
+
+    @Test("zero is a duration where it means something: a jitter of none, a grace of none")
+    func zeroWhereItMeansSomething() throws {
+        for jitter in ["\"0s\"", "\"0\"", "0", "\"0m\""] {
+            let configuration = try ConfigurationReader.read(
+                base + "[schedule]\ninterval = \"15m\"\njitter = \(jitter)\n", path: "x.toml")
+            #expect(configuration.schedule.jitter == .zero)
+        }
+        let graced = try ConfigurationReader.read(
+            rule("grace = \"0s\"\n[rule.match]\nlast_seen_older_than = \"90d\""), path: "x.toml")
+        #expect(graced.ruleSet.rules.first?.grace == nil)
+    }
+
+    @Test("a rejected duration's message never suggests the form it already has", arguments: [
+        "\"0s\"", "\"0d\"", "\"99999999999999999999w\"",
+    ])
+    func noSelfContradictingHint(value: String) throws {
+        let error = #expect(throws: InvalidConfiguration.self) {
+            try ConfigurationReader.read(rule("[rule.match]\nlast_seen_older_than = \(value)"), path: "x.toml")
+        }
+        let message = try #require(error?.issues.first?.message)
+        #expect(!message.contains("is not a duration"), "\(message)")
     }
 
     @Test("a minimal file gets the documented defaults")

@@ -91,16 +91,14 @@ struct ConfigurationReader {
         guard let table else { return schedule }
         let at = "schedule"
         checkKeys(of: table, at: at, allowed: ConfigurationKeys.schedule)
-        if let interval = timeSpan(table, "interval", at: at) {
+        if let interval = timeSpan(table, "interval", at: at, zero: "runs must be at least a minute apart, e.g. \"15m\"") {
             if interval.seconds < 60 {
                 report("\(at).interval", "\"\(interval)\" is too short; runs at least a minute apart, e.g. \"15m\"")
             } else {
                 schedule.interval = .seconds(interval.seconds)
             }
         }
-        if table["jitter"]?.string == "0" || table["jitter"]?.int == 0 {
-            schedule.jitter = .zero
-        } else if let jitter = timeSpan(table, "jitter", at: at) {
+        if let jitter = timeSpan(table, "jitter", at: at) {
             schedule.jitter = .seconds(jitter.seconds)
         }
         if schedule.jitter >= schedule.interval {
@@ -176,7 +174,8 @@ struct ConfigurationReader {
         } else if table["action"] == nil {
             report("\(at).action", "is required; write action = \"revoke\", \"delete\" or \"unrevoke\"")
         }
-        let grace = timeSpan(table, "grace", at: at)
+        // A grace of zero is no grace: the rule acts the first time it selects.
+        let grace = timeSpan(table, "grace", at: at).flatMap { $0.seconds == 0 ? nil : $0 }
         let dryRun = bool(table, "dry_run", at: at) ?? false
         let matchTable = self.table(table, "match", at: at, required: true)
         let exclude = exclusion(self.table(table, "exclude", at: at, required: false), at: "\(at).exclude")
@@ -194,10 +193,10 @@ struct ConfigurationReader {
             match.status = StatusFilter(rawValue: text)
             if match.status == nil { report("\(at).status", "\"\(text)\" is not a status; write active, revoked or any") }
         }
-        match.lastSeenOlderThan = timeSpan(table, "last_seen_older_than", at: at)
-        match.createdOlderThan = timeSpan(table, "created_older_than", at: at)
-        match.revokedOlderThan = timeSpan(table, "revoked_older_than", at: at)
-        match.userLastLoginOlderThan = timeSpan(table, "user_last_login_older_than", at: at)
+        match.lastSeenOlderThan = timeSpan(table, "last_seen_older_than", at: at, zero: Self.zeroMatch)
+        match.createdOlderThan = timeSpan(table, "created_older_than", at: at, zero: Self.zeroMatch)
+        match.revokedOlderThan = timeSpan(table, "revoked_older_than", at: at, zero: Self.zeroMatch)
+        match.userLastLoginOlderThan = timeSpan(table, "user_last_login_older_than", at: at, zero: Self.zeroMatch)
         if let text = string(table, "client_version_below", at: at) {
             match.clientVersionBelow = WARPVersion(text)
             if match.clientVersionBelow == nil {
@@ -311,18 +310,36 @@ struct ConfigurationReader {
         return number
     }
 
-    private mutating func timeSpan(_ table: TOMLTable, _ key: String, at: String) -> TimeSpan? {
+    /// A duration. Zero (`"0s"`, `"0"` or `0`) is accepted where it means something (`zero` is nil);
+    /// elsewhere `zero` is the reason it is refused, after the value.
+    private mutating func timeSpan(_ table: TOMLTable, _ key: String, at: String, zero: String? = nil) -> TimeSpan? {
         guard let value = table[key] else { return nil }
+        if value.int == 0 || value.string == "0" {
+            if let zero { report("\(at).\(key)", "\(describe(value)) is zero; \(zero)") }
+            return zero == nil ? TimeSpan(seconds: 0) : nil
+        }
         guard let text = value.string else {
             report("\(at).\(key)", "\(describe(value)) is not a duration; write it in quotes with a unit, e.g. \"90d\"")
             return nil
         }
-        guard let span = TimeSpan(parsing: text) else {
+        switch TimeSpan.parse(text) {
+        case .failure(.notASpan):
             report("\(at).\(key)", "\"\(text)\" is not a duration; write e.g. \"90d\" (units: s, m, h, d, w)")
             return nil
+        case .failure(.tooLong):
+            report("\(at).\(key)", "\"\(text)\" is longer than ztguardd can count; write at most a few years, e.g. \"520w\"")
+            return nil
+        case .success(let span) where span.seconds == 0:
+            if let zero { report("\(at).\(key)", "\"\(text)\" is zero; \(zero)") }
+            return zero == nil ? span : nil
+        case .success(let span):
+            return span
         }
-        return span
     }
+
+    /// Why a zero `*_older_than` is refused.
+    private static let zeroMatch = "a match on age needs a length, or it selects every registration; remove the key "
+        + "instead, or write e.g. \"90d\""
 
     /// A list of strings; a single string is taken as a list of one.
     private mutating func strings(_ table: TOMLTable, _ key: String, at: String) -> [String]? {
