@@ -73,7 +73,8 @@ import Testing
         let result = try await runZTGuardd(["check-config", "--config", config], environment: ["CLOUDFLARE_API_TOKEN": token])
         #expect(result.status == 78)
         #expect(result.stderr.contains(#"rule[1].match.last_seen_older_than: "90 days" is not a duration; write e.g. "90d""#))
-        #expect(result.stderr.contains("line "))
+        // As compilers write it, for an editor to jump to: FILE:LINE: key: message.
+        #expect(result.stderr.contains("\(config):17: rule[1].match.last_seen_older_than: "), "\(result.stderr)")
     }
 
     @Test("check-config exits 78 for a missing file, and for a token file readable by others")

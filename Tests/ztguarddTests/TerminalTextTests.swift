@@ -24,6 +24,11 @@ import Testing
         #expect(TerminalText.csvField(raw) == field)
     }
 
+    @Test("a message of our own keeps its line breaks, and nothing else")
+    func keepingNewlines() {
+        #expect(TerminalText.visible("two problems\n  a\u{1B}[2J\r", keepingNewlines: true) == "two problems\n  a\\u{1b}[2J\\u{d}")
+    }
+
     @Test("a table cell is made visible before it is cut to its width")
     func tableCellsAreVisible() {
         let row = TextTable.row(["\u{1B}[2Jwiped", "user"], widths: [10, 10])

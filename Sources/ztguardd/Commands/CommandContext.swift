@@ -89,7 +89,7 @@ struct CommandContext {
 
     /// Writes `ztguardd: message` on stderr; a message can quote the API, so it is made visible first.
     static func printError(_ message: String) {
-        StandardStream.write("ztguardd: \(TerminalText.visible(message))\n".utf8, to: 2)
+        StandardStream.write("ztguardd: \(TerminalText.visible(message, keepingNewlines: true))\n".utf8, to: 2)
     }
 }
 

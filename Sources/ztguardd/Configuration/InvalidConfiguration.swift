@@ -8,9 +8,13 @@ struct InvalidConfiguration: Error, CustomStringConvertible {
         /// What is wrong and what to write instead.
         var message: String
 
-        var description: String {
-            let location = line.map { "line \($0): " } ?? ""
-            return keyPath.isEmpty ? location + message : "\(location)\(keyPath): \(message)"
+        /// `key: message`, or the message alone for the file as a whole.
+        var description: String { keyPath.isEmpty ? message : "\(keyPath): \(message)" }
+
+        /// The line as compilers write it, which editors jump to: `file:line: key: message` when the
+        /// line is known, `file: key: message` otherwise.
+        func located(in path: String) -> String {
+            (line.map { "\(path):\($0): " } ?? "\(path): ") + description
         }
     }
 
@@ -19,6 +23,6 @@ struct InvalidConfiguration: Error, CustomStringConvertible {
 
     var description: String {
         let count = issues.count == 1 ? "1 problem" : "\(issues.count) problems"
-        return "\(path): \(count)\n" + issues.map { "  \(path):\($0)" }.joined(separator: "\n")
+        return "\(path): \(count)\n" + issues.map { "  " + $0.located(in: path) }.joined(separator: "\n")
     }
 }

@@ -7,7 +7,11 @@ enum TerminalText {
     /// `text` with every character a terminal would obey instead of show written as a visible escape:
     /// C0 controls and DEL (`\u{1b}`), C1 controls, and the bidirectional and line-separator controls
     /// (U+200E–U+200F, U+202A–U+202E, U+2066–U+2069, U+2028–U+2029). Everything else is left as it is.
-    static func visible(_ text: String) -> String {
+    ///
+    /// - Parameter keepingNewlines: true for a message of several lines of our own (an error listing
+    ///   every problem of a configuration), whose line breaks are meant.
+    static func visible(_ text: String, keepingNewlines: Bool = false) -> String {
+        let isHidden: (Unicode.Scalar) -> Bool = { keepingNewlines && $0 == "\n" ? false : Self.isHidden($0) }
         guard text.unicodeScalars.contains(where: isHidden) else { return text }
         var result = ""
         result.reserveCapacity(text.utf8.count + 8)
