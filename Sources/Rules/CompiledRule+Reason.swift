@@ -11,13 +11,13 @@ extension CompiledRule {
         let match = rule.match
         var clauses = Clauses()
         if let span = match.lastSeenOlderThan, let date = registration.lastSeenAt {
-            clauses.append("last seen \(Self.age(from: date, to: now)) ago (limit \(span))")
+            clauses.append("last seen \(Self.age(from: date, to: now, beyond: span)) ago (limit \(span))")
         }
         if let span = match.createdOlderThan, let date = registration.createdAt {
-            clauses.append("created \(Self.age(from: date, to: now)) ago (limit \(span))")
+            clauses.append("created \(Self.age(from: date, to: now, beyond: span)) ago (limit \(span))")
         }
         if let span = match.revokedOlderThan, let date = registration.revokedAt {
-            clauses.append("revoked \(Self.age(from: date, to: now)) ago (limit \(span))")
+            clauses.append("revoked \(Self.age(from: date, to: now, beyond: span)) ago (limit \(span))")
         }
         if let minimum = match.clientVersionBelow, let version = registration.clientVersion {
             clauses.append("client \(version) is below \(minimum)")
@@ -51,7 +51,7 @@ extension CompiledRule {
         if let span = match.userLastLoginOlderThan, let email = registration.userEmail,
             let login = directory?.user(withEmail: email)?.lastSuccessfulLogin
         {
-            clauses.append("user last logged in \(Self.age(from: login, to: now)) ago (limit \(span))")
+            clauses.append("user last logged in \(Self.age(from: login, to: now, beyond: span)) ago (limit \(span))")
         }
         if clauses.text.isEmpty {
             clauses.append("status \(rule.status.rawValue)")
@@ -61,8 +61,28 @@ extension CompiledRule {
 
     /// The time between two dates in whole days, rounded down ("114 days", "1 day"); under a day, in
     /// whole hours, minutes or seconds, so that a short limit never reads "0 days ago".
-    static func age(from start: Date, to end: Date) -> String {
+    ///
+    /// - Parameter limit: the span the age was found to exceed. When the age in whole units does not
+    ///   show that ("90 days ago (limit 90 days)" for 90 days and 5 hours), smaller units follow until it
+    ///   does: "90 days 5 hours".
+    static func age(from start: Date, to end: Date, beyond limit: TimeSpan? = nil) -> String {
         let seconds = max(0, end.timeIntervalSince(start))
+        if let limit, seconds > Double(limit.seconds), seconds < 1e15 {
+            let total = Int64(seconds.rounded(.down))
+            let units: [(seconds: Int64, name: String)] = [(86_400, "day"), (3600, "hour"), (60, "minute"), (1, "second")]
+            if let first = units.firstIndex(where: { $0.seconds <= total }) {
+                var parts: [String] = []
+                var shown: Int64 = 0
+                for unit in units[first...] {
+                    let count = (total - shown) / unit.seconds
+                    guard count > 0 || parts.isEmpty else { continue }
+                    parts.append("\(count) \(unit.name)\(count == 1 ? "" : "s")")
+                    shown += count * unit.seconds
+                    if shown > limit.seconds { break }
+                }
+                return parts.joined(separator: " ")
+            }
+        }
         let (count, unit): (Double, String) =
             switch seconds {
             case 86_400...: ((seconds / 86_400).rounded(.down), "day")

@@ -88,11 +88,27 @@ struct PlannedActionTests {
         arguments: [
             ("30m", 2 * 3600 + 59, "last seen 2 hours ago (limit 30 minutes)"),
             ("30s", 59, "last seen 59 seconds ago (limit 30 seconds)"),
-            ("1m", 61, "last seen 1 minute ago (limit 1 minute)"),
-            ("1d", day + 1, "last seen 1 day ago (limit 1 day)"),
+            ("1m", 61, "last seen 1 minute 1 second ago (limit 1 minute)"),
+            ("1d", day + 1, "last seen 1 day 1 second ago (limit 1 day)"),
         ] as [(String, Double, String)]
     )
     func shortAges(limit: String, unseen: Double, reason: String) {
+        #expect(
+            Self.reason(.delete, Match(lastSeenOlderThan: span(limit)), registration(lastSeenAt: ago(unseen))) == reason
+        )
+    }
+
+    @Test(
+        "at the edge, an age shows the precision that puts it past its limit",
+        arguments: [
+            ("90d", 90 * day + 5 * 3600, "last seen 90 days 5 hours ago (limit 90 days)"),
+            ("90d", 90 * day + 12 * 60 + 3, "last seen 90 days 12 minutes ago (limit 90 days)"),
+            ("2w", 14 * day + 3600, "last seen 14 days 1 hour ago (limit 2 weeks)"),
+            ("90d", 91 * day + 5 * 3600, "last seen 91 days ago (limit 90 days)"),
+            ("90d", 114 * day, "last seen 114 days ago (limit 90 days)"),
+        ] as [(String, Double, String)]
+    )
+    func agesAtTheEdge(limit: String, unseen: Double, reason: String) {
         #expect(
             Self.reason(.delete, Match(lastSeenOlderThan: span(limit)), registration(lastSeenAt: ago(unseen))) == reason
         )
