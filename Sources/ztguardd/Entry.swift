@@ -22,6 +22,10 @@ enum Entry {
         // after a 100,000-registration run, which malloc_trim does not give back.
         mallopt(M_ARENA_MAX, 1)
         #endif
+        if let message = ZTGuardCommand.unknownCommandMessage(Array(CommandLine.arguments.dropFirst())) {
+            _ = (message + "\n").withCString { write(2, $0, strlen($0)) }
+            exit(64)
+        }
         let executor = MainThreadExecutor.install()
         // Detached: `main` is on the main actor, which stays libdispatch's (see MainThreadExecutor.install).
         Task.detached {

@@ -51,6 +51,14 @@ import Testing
         #expect(!result.stdoutText.contains(secret))
     }
 
+    @Test("an unknown command exits 64 and lists the commands, as git and systemctl do")
+    func unknownCommandExits64() async throws {
+        let result = try await runZTGuardd(["frobnicate"], environment: [:])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("'frobnicate' is not a command. The commands are: run, plan, inventory"))
+        #expect(!result.stderr.contains("Unexpected argument"))
+    }
+
     @Test("an unreachable API exits 1 after the retries")
     func unreachableAPIExits1() async throws {
         // Nothing listens on port 9 of loopback (discard is not run on these machines).

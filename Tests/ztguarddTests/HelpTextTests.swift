@@ -31,4 +31,17 @@ import Testing
             }
         }
     }
+
+    @Test("a first argument that names no command is said to be one, with the list of commands", arguments: [
+        (["frobnicate"], true), (["plann", "--format", "json"], true), (["plan"], false), (["check-config"], false),
+        ([], false), (["--dry-run"], false), (["help", "plan"], false), (["--config", "x.toml", "run"], false),
+    ])
+    func unknownCommand(arguments: [String], refused: Bool) {
+        let message = ZTGuardCommand.unknownCommandMessage(arguments)
+        #expect((message != nil) == refused)
+        if let message {
+            #expect(message.contains("'\(arguments[0])' is not a command"))
+            #expect(message.contains("run, plan, inventory, check-config, history, undo, demo"))
+        }
+    }
 }

@@ -23,6 +23,32 @@ struct ZTGuardCommand: AsyncParsableCommand {
     )
 }
 
+extension ZTGuardCommand {
+    /// What to say when the first argument names no command (`ztguardd frobnicate`), or nil.
+    ///
+    /// `run` is the default subcommand, so ArgumentParser would answer "Unexpected argument
+    /// 'frobnicate'" with run's usage. As git and systemctl do, say it is not a command and list the
+    /// commands; `ztguardd` alone, or with options only, still runs the daemon.
+    static func unknownCommandMessage(_ arguments: [String]) -> String? {
+        guard let first = arguments.first, !first.hasPrefix("-") else { return nil }
+        let names = configuration.subcommands.compactMap { $0.configuration.commandName ?? Self.defaultName(of: $0) }
+        guard !names.contains(first), first != "help" else { return nil }
+        return "ztguardd: '\(TerminalText.visible(first))' is not a command. The commands are: "
+            + names.joined(separator: ", ") + ". See 'ztguardd --help'."
+    }
+
+    /// ArgumentParser's name for a command type without an explicit one: its type name, lower-cased
+    /// with dashes ("CheckConfig" → "check-config").
+    private static func defaultName(of command: any ParsableCommand.Type) -> String {
+        var name = ""
+        for character in String(describing: command) {
+            if character.isUppercase, !name.isEmpty { name += "-" }
+            name += character.lowercased()
+        }
+        return name
+    }
+}
+
 /// `--config PATH`, accepted by every subcommand.
 struct ConfigOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The configuration file.", valueName: "path"))
