@@ -51,6 +51,22 @@ import Testing
         #expect(!result.stdoutText.contains(secret))
     }
 
+    @Test("empty states say so: history before any run, inventory of an empty account")
+    func emptyStates() async throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("ztg-empty-\(UUID().uuidString)").path
+        let history = try await runZTGuardd(["history"], environment: ["STATE_DIRECTORY": state])
+        #expect(history.status == 0)
+        #expect(history.stdoutText.hasPrefix("No run is recorded yet in \(state)/runs."), "\(history.stdoutText)")
+
+        let account = SimulatedAccount(configuration: .init(clock: { referenceNow }), fleet: SimulatedFleet(registrations: []))
+        let inventory = try await withFakeAPI(account) { server in
+            try await runZTGuardd(["inventory", "--config", try writeConfiguration(apiBase: server.baseURL, rules: "")],
+                environment: ["CLOUDFLARE_API_TOKEN": token])
+        }
+        #expect(inventory.status == 0, "\(inventory.stderr)")
+        #expect(inventory.stdoutText.hasSuffix("\nNo active registrations in this account.\n"), "\(inventory.stdoutText)")
+    }
+
     @Test("an unknown command exits 64 and lists the commands, as git and systemctl do")
     func unknownCommandExits64() async throws {
         let result = try await runZTGuardd(["frobnicate"], environment: [:])

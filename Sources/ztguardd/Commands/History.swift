@@ -41,6 +41,10 @@ struct History: AsyncParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
                 StandardOutput.write(Array(try encoder.encode(reports.map(RunSummary.init))) + [0x0A])
             default:
+                guard !reports.isEmpty else {
+                    StandardOutput.write(Self.noRunsYet(in: state.directory))
+                    return 0
+                }
                 StandardOutput.write(TextTable.row(["RUN", "STARTED", "MODE", "LISTED", "SELECTED", "DONE", "FAILED", "RESULT"],
                     widths: Self.widths) + "\n")
                 for report in reports {
@@ -57,6 +61,12 @@ struct History: AsyncParsableCommand {
     }
 
     static let widths = [8, 16, 4, 7, 8, 6, 6, 7]
+
+    /// What `history` says before any run: where runs are kept, and what records one.
+    static func noRunsYet(in directory: String) -> String {
+        "No run is recorded yet in \(directory)/runs. Each run of the daemon (ztguardd run, or the ztguardd "
+            + "service) and each ztguardd run --once records one there; ztguardd plan records none.\n"
+    }
 
     static func actionTable(_ report: RunReport) -> String {
         var text = "run \(report.runID), started \(RFC3339.string(from: report.startedAt))\(report.dryRun ? ", dry run" : "")\n"

@@ -80,7 +80,10 @@ struct InventoryPrinter {
         switch format {
         case .json: StandardOutput.write(first ? "]\n" : "\n]\n")
         case .csv: break
-        case .table: StandardOutput.write("\n\(listed) registrations\n")
+        case .table:
+            StandardOutput.write(listed == 0
+                ? "\nNo \(query.status == .any ? "" : query.status.rawValue + " ")registrations in this account.\n"
+                : "\n\(listed) registration\(listed == 1 ? "" : "s")\n")
         }
         StandardOutput.flush()
     }

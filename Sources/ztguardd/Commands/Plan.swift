@@ -44,7 +44,8 @@ enum PlanCommandOutput {
         case .json: StandardOutput.write(try PlanPrinter.json(outcome.report))
         default:
             StandardOutput.write(PlanPrinter.table(
-                outcome.report, rules: configuration.ruleSet.rules, waitingForGrace: outcome.waitingForGrace))
+                outcome.report, rules: configuration.ruleSet.rules, waitingForGrace: outcome.waitingForGrace,
+                listingSeenBefore: outcome.listingSeenBefore))
         }
         StandardOutput.flush()
         return outcome.status.rawValue

@@ -18,6 +18,9 @@ struct Enforcer: Sendable {
         var report: RunReport
         /// Per rule, the registrations selected whose grace has not elapsed yet.
         var waitingForGrace: [String: Int] = [:]
+        /// Set when the listing asked only for registrations seen before this time (the rules' cutoff):
+        /// `listed` then counts those, not the account.
+        var listingSeenBefore: Date?
     }
 
     var configuration: Configuration
@@ -76,7 +79,8 @@ struct Enforcer: Sendable {
                     audit.logger.error("Cannot save the run report", metadata: ["error": "\(error)", "run.id": "\(runID)"])
                 }
             }
-            return Outcome(status: status, report: report, waitingForGrace: waitingForGrace)
+            return Outcome(
+                status: status, report: report, waitingForGrace: waitingForGrace, listingSeenBefore: query.seenBefore)
         }
 
         // 1. Token, directory and listing, evaluated page by page. Any failure here: act on nothing.

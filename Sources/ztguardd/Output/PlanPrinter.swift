@@ -1,3 +1,4 @@
+import FoundationEssentials
 import Rules
 
 /// Prints a run report as the JSON of ztguardd(8), RUN REPORTS, or as a table that fits 80 columns.
@@ -10,7 +11,12 @@ enum PlanPrinter {
     static let widths = [20, 24, 32]
 
     /// Actions grouped by rule, then a summary per rule and a total.
-    static func table(_ report: RunReport, rules: [Rule], waitingForGrace: [String: Int]) -> String {
+    ///
+    /// - Parameter listingSeenBefore: the cutoff the listing was narrowed to, if it was: the summary then
+    ///   says what was listed and why, rather than a count that reads as the whole account.
+    static func table(
+        _ report: RunReport, rules: [Rule], waitingForGrace: [String: Int], listingSeenBefore: Date? = nil
+    ) -> String {
         var text = ""
         let byRule = Dictionary(grouping: report.actions, by: \.rule)
         for rule in rules {
@@ -24,7 +30,15 @@ enum PlanPrinter {
                 text += "  " + TextTable.row([record.deviceName, record.userEmail ?? "-", record.reason], widths: widths) + "\n"
             }
         }
-        text += "\nSummary (\(report.listed) registrations listed\(report.dryRun ? ", dry run" : "")):\n"
+        let registrations = "\(report.listed) registration\(report.listed == 1 ? "" : "s")"
+        var listed = "\(registrations) listed"
+        if let cutoff = listingSeenBefore {
+            listed = "\(registrations) seen before \(RFC3339.string(from: cutoff).prefix(10)) listed; newer ones cannot match"
+        }
+        if report.actions.isEmpty {
+            text += "\nNothing to do: no rule selects any of the \(registrations) listed.\n"
+        }
+        text += "\nSummary (\(listed)\(report.dryRun ? ", dry run" : "")):\n"
         for rule in rules {
             let count = byRule[rule.name]?.count ?? 0
             var line = "  " + TextTable.row([rule.name, rule.action.rawValue, "\(count) selected"], widths: [24, 9, 14])
