@@ -4,8 +4,10 @@
 // nothing more is linked:
 // - <malloc.h>: malloc_trim(3) hands the memory a run freed back to the system before the daemon
 //   idles; mallopt(3) sets the number of arenas;
-// - <sys/prctl.h>: prctl(2) is variadic, which Swift cannot call; one typed wrapper for the one use.
+// - <sys/prctl.h>, <sys/ioctl.h>: prctl(2) and ioctl(2) are variadic, which Swift cannot call; one
+//   typed wrapper for each use.
 #include <malloc.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 
 // PR_SET_DUMPABLE 0: no core dump of the process (it holds the API token), and other processes of
@@ -16,5 +18,11 @@ static inline int ztg_prctl_set_not_dumpable(void) {
 
 static inline int ztg_prctl_get_dumpable(void) {
     return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+}
+// The width of the terminal on `fd` (TIOCGWINSZ), or 0 when `fd` is not a terminal or does not say.
+static inline int ztg_terminal_columns(int fd) {
+    struct winsize size;
+    if (ioctl(fd, TIOCGWINSZ, &size) != 0) return 0;
+    return size.ws_col;
 }
 #endif

@@ -67,6 +67,25 @@ import Testing
         #expect(inventory.stdoutText.hasSuffix("\nNo active registrations in this account.\n"), "\(inventory.stdoutText)")
     }
 
+    @Test("the demo tells its story in one screen: summary, the limit and what to change, a few rows, where the rest is",
+        arguments: [80, 120])
+    func demoInOneScreen(columns: Int) async throws {
+        let result = try await runZTGuardd(["demo"], environment: ["COLUMNS": "\(columns)"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdoutText.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count <= 40, "\(lines.count) lines")
+        #expect(lines.allSatisfy { $0.count <= columns })
+        let text = result.stdoutText
+        let summary = try #require(text.range(of: "Summary (3000 registrations listed, dry run):"))
+        let aborted = try #require(text.range(of: "ABORTED by the max_actions limit"))
+        let rows = try #require(text.range(of: "A few of the actions, 3 per rule:"))
+        #expect(summary.lowerBound < aborted.lowerBound && aborted.lowerBound < rows.lowerBound)
+        #expect(text.replacingOccurrences(of: "\n", with: " ").contains("raise [limits] max_actions_per_run above"))
+        #expect(text.contains("… and "))
+        #expect(text.replacingOccurrences(of: "\n", with: " ").contains("ztguardd demo --format json"))
+        #expect(text.contains("simulated account"))
+    }
+
     @Test("an unknown command exits 64 and lists the commands, as git and systemctl do")
     func unknownCommandExits64() async throws {
         let result = try await runZTGuardd(["frobnicate"], environment: [:])

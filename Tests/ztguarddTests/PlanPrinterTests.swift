@@ -33,4 +33,20 @@ import Testing
         #expect(text.contains("Summary (46 registrations seen before 2026-09-04 listed; newer ones cannot match, dry run):"))
         #expect(!text.contains("Nothing to do"))
     }
+
+    @Test("the table fits the width it is given, and every reason survives whole", arguments: [80, 120])
+    func tableKeepsReasons(width: Int) {
+        var report = Self.report(listed: 10, actions: 2)
+        let long = "last seen 90 days 5 hours ago (limit 90 days); client 2023.3.470.0 is below 2024.6.415; "
+            + "user someone.with.a.long.name@subsidiary.example.com is not in Access"
+        report.actions[1].reason = long
+        let text = PlanPrinter.table(report, rules: Self.rules, waitingForGrace: [:], width: width)
+        for line in text.split(separator: "\n") {
+            #expect(line.count <= width, "\(line)")
+        }
+        #expect(text.contains("last seen 114 days ago (limit 90 days)"), "a reason that fits stays on its row")
+        let rejoined = text.split(separator: "\n").map { $0.drop(while: { $0 == " " }) }.joined(separator: " ")
+        #expect(rejoined.contains(long), "a long reason is wrapped, never cut")
+        #expect(!text.contains("(limit 9…"))
+    }
 }

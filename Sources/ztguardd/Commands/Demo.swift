@@ -2,6 +2,7 @@ import ArgumentParser
 import Cloudflare
 import FoundationEssentials
 import Logging
+import Rules
 import Simulation
 
 /// `ztguardd demo`: the example rules, in dry-run, against a built-in simulated account.
@@ -18,6 +19,9 @@ struct Demo: AsyncParsableCommand {
 
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
+
+    /// Rows of each rule the demo shows; the rest are counted.
+    static let rowsPerRule = 3
 
     func validate() throws {
         guard format != .csv else { throw ValidationError("demo prints --format table or json") }
@@ -40,25 +44,38 @@ struct Demo: AsyncParsableCommand {
                 configuration: configuration, client: client, state: nil, audit: AuditLog(logger: logger),
                 wallClock: FixedWallClock(now: now), forceDryRun: true
             ).run()
-            if format == .table {
-                StandardOutput.write("""
-                    ztguardd demo: the example rules (etc/ztguardd/ztguardd.toml) in dry-run against a simulated
-                    account of \(registrations) registrations (seed \(seed)). Nothing is changed.
-
-                    """)
+            guard format == .table else {
+                let status = try PlanCommandOutput.print(outcome, format: format, configuration: configuration)
+                return status == Enforcer.Status.aborted.rawValue ? 0 : status
             }
-            let status = try PlanCommandOutput.print(outcome, format: format, configuration: configuration)
-            if format == .table {
-                StandardOutput.write("""
-
-                    Rules with a grace period act only once they have selected a registration for that long; the
-                    daemon remembers when in its state directory, so a first run shows them as waiting.
-                    \(client.requestsSent) API requests were answered by the simulated account.
-
-                    """)
+            // One screen: what the rules would do, the limit that stops them and what to change, a few
+            // rows of each rule, and where the rest is.
+            let rules = configuration.ruleSet.rules
+            let report = outcome.report
+            let width = TerminalWidth.current()
+            StandardOutput.write(PlanPrinter.paragraph(
+                "ztguardd demo: the example rules (etc/ztguardd/ztguardd.toml) in a dry run against a simulated account "
+                    + "of \(registrations) registrations (seed \(seed)). Nothing is changed.", width: width))
+            if let failure = report.failure {
+                CommandContext.printError(failure)
+                return outcome.status.rawValue
             }
+            StandardOutput.write(
+                PlanPrinter.summary(report, rules: rules, waitingForGrace: outcome.waitingForGrace)
+                    + PlanPrinter.abort(report, width: width)
+                    + "\nA few of the actions, \(Self.rowsPerRule) per rule:\n"
+                    + PlanPrinter.actions(report, rules: rules, width: width, rowsPerRule: Self.rowsPerRule)
+                    + "\n"
+                    + PlanPrinter.paragraph(
+                        "Rules with a grace period act only once they have selected a registration for that long; the "
+                            + "daemon keeps the first time in its state directory, so a first run shows them as waiting.",
+                        width: width)
+                    + PlanPrinter.paragraph(
+                        "Every action, with its reason: ztguardd demo --format json. On your own account: ztguardd plan.",
+                        width: width))
+            StandardOutput.flush()
             // A limit tripping is part of what the demo shows, not a failure of the demo.
-            return status == Enforcer.Status.aborted.rawValue ? 0 : status
+            return outcome.status == .aborted ? 0 : outcome.status.rawValue
         }
     }
 }

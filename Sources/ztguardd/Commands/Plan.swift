@@ -45,7 +45,8 @@ enum PlanCommandOutput {
         default:
             StandardOutput.write(PlanPrinter.table(
                 outcome.report, rules: configuration.ruleSet.rules, waitingForGrace: outcome.waitingForGrace,
-                listingSeenBefore: outcome.listingSeenBefore))
+                listingSeenBefore: outcome.listingSeenBefore,
+                width: TerminalWidth.current()))
         }
         StandardOutput.flush()
         return outcome.status.rawValue
