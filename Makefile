@@ -99,15 +99,20 @@ help:
 	@echo "make bench-compare  ztguardd against the Python SDK script and curl, on a loopback fake (BENCHMARKS.md)"
 	@echo "make order-file     re-profile the functions ztguardd executes (linker/ztguardd.order; needs valgrind)"
 
-# Installs the C libraries' development packages when they are missing (Debian/Ubuntu).
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+# Installs those of the Debian packages $(1) that are missing, with apt-get (as root, or through sudo).
+define install_missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+endef
+
+# Installs the C libraries' development packages when they are missing (Debian/Ubuntu).
+deps:
+	$(call install_missing,$(APT_PACKAGES))
 
 build: deps
 	$(SWIFT) build $(STRICT)
@@ -129,8 +134,7 @@ demo: deps
 man: $(MAN_DIR)/ztguardd.8 $(MAN_DIR)/ztguardd.toml.5
 
 $(MAN_DIR)/%: doc/%.scd
-	@command -v scdoc >/dev/null || { \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq scdoc; }
+	$(call install_missing,scdoc)
 	@mkdir -p $(@D)
 	scdoc < $< > $@.tmp && mv $@.tmp $@
 
@@ -173,13 +177,7 @@ install: release man completions
 # what `release man completions` built, and lintian checks the result (debian/ztguardd.lintian-overrides
 # says why each remaining tag is expected). No Swift toolchain is needed where it is installed.
 deb: release man completions
-	@missing=""; for p in $(DEB_BUILD_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "Installing:$$missing"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
-	fi
+	$(call install_missing,$(DEB_BUILD_PACKAGES))
 	@[ "$$(dpkg-parsechangelog -S Version)" = "$(VERSION)" ] || { \
 	  echo "debian/changelog names version $$(dpkg-parsechangelog -S Version), ztguardd --version $(VERSION): add a changelog entry" >&2; exit 1; }
 	rm -rf .build-deb && mkdir -p .build-deb
