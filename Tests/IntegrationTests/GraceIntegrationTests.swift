@@ -1,0 +1,69 @@
+import Cloudflare
+import FakeCloudflareServer
+import Foundation
+import Logging
+import Rules
+import Simulation
+import Testing
+
+@testable import ztguardd
+
+private let gracedRule = """
+    [[rule]]
+    name = "stale-graced"
+    action = "revoke"
+    grace = "7d"
+    [rule.match]
+    last_seen_older_than = "90d"
+    """
+
+/// One acting run at `now`, keeping its state in `state`.
+private func run(_ server: FakeCloudflareServer, state: StateStore, at now: Date) async throws -> Enforcer.Outcome {
+    let path = try writeConfiguration(apiBase: server.baseURL, rules: gracedRule)
+    return await Enforcer(
+        configuration: try CommandContext.loadConfiguration(at: path), client: try curlClient(server), state: state,
+        audit: AuditLog(logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }), wallClock: FixedWallClock(now: now),
+        forceDryRun: false
+    ).run()
+}
+
+/// `grace` across runs in time: the marks one run writes are what the next one reads.
+@Suite struct GraceIntegrationTests {
+    @Test("a grace rule waits on its first run, acts once the grace has passed, and a failed run between keeps the marks")
+    func graceAcrossRuns() async throws {
+        let day: TimeInterval = 86_400
+        let account = makeAccount(count: 800)
+        // Computed from the account's records: active, and last seen more than 90 days before the first run.
+        let staleAtFirstRun = Set(account.registrations.filter {
+            !$0.isRevoked && $0.lastSeenAt < referenceNow - 90 * day
+        }.map(\.id))
+        try #require(!staleAtFirstRun.isEmpty)
+        let state = temporaryStateStore()
+        let listing: @Sendable (HTTPRequest) -> Bool = { $0.url.contains("/devices/registrations?") }
+        // Listing requests 1 (first run) and 2 (the run a day later, every attempt) are answered well and badly.
+        let faults = FaultPlan.at(Set(2...7), .serverError(status: 503), where: listing)
+        try await withFakeAPI(account, faults: faults) { server in
+            let first = try await run(server, state: state, at: referenceNow)
+            #expect(first.status == .succeeded)
+            #expect(first.report.actions.isEmpty)
+            #expect(first.waitingForGrace["stale-graced"] == staleAtFirstRun.count)
+            let marksAfterFirst = try state.graceMarks()
+            #expect(Set(marksAfterFirst.firstSelected.keys.map(\.registrationID)) == staleAtFirstRun)
+            #expect(marksAfterFirst.firstSelected.values.allSatisfy { $0 == referenceNow })
+
+            let failed = try await run(server, state: state, at: referenceNow + day)
+            #expect(failed.status == .failed)
+            #expect(server.injectedCount(of: .serverError(status: 503)) == 6)
+            #expect(try state.graceMarks() == marksAfterFirst, "a failed run keeps the marks it found")
+
+            let second = try await run(server, state: state, at: referenceNow + 8 * day)
+            #expect(second.status == .succeeded)
+            // Exactly the registrations selected since the first run are acted on; those that went stale
+            // since then wait for their own grace.
+            #expect(Set(second.report.actions.map(\.registrationID)) == staleAtFirstRun)
+            #expect(second.report.actions.count == staleAtFirstRun.count)
+            #expect(second.report.actions.allSatisfy { $0.outcome == .done })
+        }
+        #expect(Set(account.changes.filter { $0.kind == .revoked }.map(\.registrationID)) == staleAtFirstRun)
+    }
+}
