@@ -18,6 +18,7 @@ import Testing
             JournalLogHandler(writer: JournalWriter(destination: .socket(path: journal.path)), level: .info)
         }
         let account = makeAccount(count: 400)
+        let registrations = account.registrationsByID
         let configuration = try ConfigurationReader.read("""
             [cloudflare]
             account_id = "\(accountID)"
@@ -51,9 +52,17 @@ import Testing
         for field in ["ZTG_RUN_ID", "ZTG_DRY_RUN", "ZTG_RULE", "ZTG_ACTION", "ZTG_OUTCOME", "ZTG_REASON", "ZTG_REGISTRATION_ID",
             "ZTG_DEVICE_ID", "ZTG_DEVICE_NAME", "ZTG_USER_EMAIL", "ZTG_LAST_SEEN", "ZTG_CLIENT_VERSION", "MESSAGE_ID"]
         {
-            #expect(actions.allSatisfy { $0[field] != nil || field == "ZTG_USER_EMAIL" || field == "ZTG_CLIENT_VERSION" }, "\(field)")
+            let optional = field == "ZTG_USER_EMAIL" || field == "ZTG_CLIENT_VERSION"
+            #expect(actions.allSatisfy { $0[field] != nil || optional }, "\(field)")
         }
-        #expect(actions.contains { $0["ZTG_USER_EMAIL"] != nil && $0["ZTG_CLIENT_VERSION"] != nil })
+        // The two optional fields, exactly as the account holds them: present with the same value when the
+        // registration has one, absent when it has none.
+        for entry in actions {
+            let registration = try #require(registrations[entry["ZTG_REGISTRATION_ID"] ?? ""])
+            #expect(entry["ZTG_USER_EMAIL"] == registration.userEmail)
+            #expect(entry["ZTG_CLIENT_VERSION"] == registration.clientVersion)
+            #expect(entry["ZTG_DEVICE_NAME"] == registration.deviceName)
+        }
         #expect(actions.allSatisfy { $0["PRIORITY"] == "5" && $0["ZTG_OUTCOME"] == "done" && $0["ZTG_DRY_RUN"] == "0" })
         #expect(actions.allSatisfy { $0["ZTG_RUN_ID"] == outcome.report.runID })
 
