@@ -1,5 +1,6 @@
 import FakeCloudflareServer
 import Foundation
+import Rules
 import Simulation
 import Testing
 
@@ -144,7 +145,12 @@ import Testing
 
     @Test("plan --format json matches, registration for registration, a plan computed here for 5,000 registrations")
     func planMatchesIndependentComputation() async throws {
-        let account = makeAccount(count: 5_000, seed: 11)
+        // The fleet is generated around the real time, as the binary's plan is: its mix of stale, revoked
+        // and current registrations stays the one the generator makes, whatever the date.
+        let generatedAt = Date()
+        let account = SimulatedAccount(
+            configuration: .init(clock: { generatedAt }),
+            fleet: SimulatedFleet.generated(count: 5_000, seed: 11, now: generatedAt))
         let rules = """
             [exclude]
             device_name = ["warp-connector-*"]
@@ -170,7 +176,6 @@ import Testing
             status = "revoked"
             revoked_older_than = "30d"
             """
-        let now = Date()
         let result = try await withFakeAPI(account) { server in
             let config = try writeConfiguration(apiBase: server.baseURL, rules: rules)
             return try await runZTGuardd(["plan", "--config", config, "--format", "json"],
@@ -178,6 +183,8 @@ import Testing
         }
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
+        // The run's own clock: a registration a second from a limit is judged at the instant the run judged it.
+        let now = try #require((object["started_at"] as? String).flatMap(RFC3339.date(from:)))
         let actions = try #require(object["actions"] as? [[String: Any]])
         let planned = Dictionary(uniqueKeysWithValues: actions.map { ($0["registration_id"] as! String, $0["rule"] as! String) })
         #expect(object["dry_run"] as? Bool == true)
