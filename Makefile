@@ -138,10 +138,10 @@ $(MAN_DIR)/%: doc/%.scd
 	@mkdir -p $(@D)
 	scdoc < $< > $@.tmp && mv $@.tmp $@
 
-# Shell completions, written by the binary itself (swift-argument-parser).
+# Shell completions, written by the binary itself (swift-argument-parser). A completion is sourced, not
+# run: the bash one loses its #! line (lintian: bash-completion-with-hashbang).
 completions: release
 	@mkdir -p $(MAN_DIR)/completions
-	# A completion is sourced, not run: no #! line (lintian: bash-completion-with-hashbang).
 	$(RELEASE_BIN) --generate-completion-script bash | sed '1{/^#!/d}' > $(MAN_DIR)/completions/ztguardd.bash
 	$(RELEASE_BIN) --generate-completion-script zsh > $(MAN_DIR)/completions/_ztguardd
 	$(RELEASE_BIN) --generate-completion-script fish > $(MAN_DIR)/completions/ztguardd.fish
