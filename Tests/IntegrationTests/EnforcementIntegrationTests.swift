@@ -66,16 +66,18 @@ private func enforcer(_ server: FakeCloudflareServer, dryRun: Bool = false, stat
     func lostAnswersAreDone(fault: FaultPlan.Fault) async throws {
         let account = makeAccount(count: 1_000)
         let mutating: @Sendable (HTTPRequest) -> Bool = { $0.method != .get }
-        let outcome = try await withFakeAPI(account, faults: .every(2, fault, where: mutating)) { server in
-            try await enforcer(server).run()
+        let (outcome, injected) = try await withFakeAPI(account, faults: .every(2, fault, where: mutating)) { server in
+            (try await enforcer(server).run(), server.injectedCount(of: fault))
         }
+        #expect(injected >= 2, "the fault was injected")
         #expect(outcome.status == .succeeded)
+        #expect(!outcome.report.actions.isEmpty)
         #expect(outcome.report.actions.allSatisfy { $0.outcome == .done })
-        let deleted = Set(outcome.report.actions.filter { $0.action == .delete }.map(\.registrationID))
-        #expect(Set(account.deletedRegistrationIDs.keys) == deleted)
+        let deleted = outcome.report.actions.filter { $0.action == .delete }.map(\.registrationID)
+        #expect(account.deletedRegistrationIDs.keys.sorted() == deleted.sorted())
+        // Compared as lists, not sets: a registration revoked twice (a retry that did not check) would show.
         let revocations = account.changes.filter { $0.kind == .revoked }.map(\.registrationID)
-        // A retried revoke is idempotent at the API, but each registration still ends revoked once.
-        #expect(Set(revocations) == Set(outcome.report.actions.filter { $0.action == .revoke }.map(\.registrationID)))
+        #expect(revocations.sorted() == outcome.report.actions.filter { $0.action == .revoke }.map(\.registrationID).sorted())
     }
 
     @Test("a batch that really fails is failed in the report, and the other batches still run")
@@ -83,9 +85,13 @@ private func enforcer(_ server: FakeCloudflareServer, dryRun: Bool = false, stat
         let account = makeAccount(count: 1_000)
         let firstDelete: @Sendable (HTTPRequest) -> Bool = { $0.method == .delete }
         let faults = FaultPlan.combining((1...6).map { FaultPlan.at([$0], .serverError(status: 500), where: firstDelete) })
-        let outcome = try await withFakeAPI(account, faults: faults) { try await enforcer($0).run() }
+        let (outcome, injected) = try await withFakeAPI(account, faults: faults) { server in
+            (try await enforcer(server).run(), server.injectedCount(of: .serverError(status: 500)))
+        }
+        #expect(injected == 6, "every attempt at the first delete batch failed")
         #expect(outcome.status == .failed)
         let deletes = outcome.report.actions.filter { $0.action == .delete }
+        #expect(!deletes.isEmpty)
         let failed = deletes.filter { $0.outcome == .failed }
         #expect(failed.count == min(50, deletes.count))
         #expect(failed.allSatisfy { $0.error?.contains("500") == true })

@@ -1,3 +1,4 @@
+import Cloudflare
 import FakeCloudflareServer
 import Foundation
 import Simulation
@@ -47,6 +48,25 @@ private func freshState() -> String {
             #expect(result.status == 0, "\(result.stderr)")
             let unrevoked = account.changes.filter { $0.kind == .unrevoked }.map(\.registrationID)
             #expect(unrevoked.sorted() == revoked.sorted())
+        }
+    }
+
+    @Test("unrevokes whose answers are lost after the API applied them end done, each applied once")
+    func lostUnrevokeAnswers() async throws {
+        let account = makeAccount(count: 600)
+        let state = freshState()
+        let unrevokes: @Sendable (HTTPRequest) -> Bool = { $0.url.contains("/registrations/unrevoke") }
+        try await withFakeAPI(account, faults: .every(2, .lostAnswer, where: unrevokes)) { server in
+            let (runID, revoked) = try await revokingRun(server, state: state)
+            try #require(revoked.count > 20, "more than one batch of 20")
+            let path = try writeConfiguration(apiBase: server.baseURL, batchSize: 20, rules: "")
+            let result = try await runZTGuardd(["undo", runID, "--config", path],
+                environment: ["CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(server.injectedCount(of: .lostAnswer) >= 1)
+            let unrevoked = account.changes.filter { $0.kind == .unrevoked }.map(\.registrationID)
+            #expect(unrevoked.sorted() == revoked.sorted(), "each once, none twice")
+            #expect(result.stdoutText.split(separator: "\n").filter { $0.hasPrefix("done: unrevoke") }.count == revoked.count)
         }
     }
 
