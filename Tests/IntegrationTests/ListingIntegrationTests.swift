@@ -1,6 +1,7 @@
 import Cloudflare
 import FakeCloudflareServer
 import Foundation
+import Logging
 import Rules
 import Simulation
 import Testing
@@ -29,6 +30,39 @@ import Testing
         }
         #expect(listed == 300)
         #expect(clock.sleeps.contains(.seconds(7)))
+    }
+
+    @Test("a 429 pauses every request of the token: one started while another waits out its Retry-After waits too")
+    func tooManyRequestsHoldsBackAnotherRequest() async throws {
+        let account = SimulatedAccount(
+            configuration: .init(), fleet: SimulatedFleet.generated(count: 50, seed: 3, now: Date()))
+        let verify: @Sendable (HTTPRequest) -> Bool = { $0.url.contains("/tokens/verify") }
+        try await withFakeAPI(account, faults: .at([1], .tooManyRequests(retryAfterSeconds: 1), where: verify)) { server in
+            var configuration = CloudflareClient.Configuration(
+                apiBase: server.baseURL, accountID: accountID, credentials: .apiToken(token))
+            configuration.retry = RetryPolicy(maxAttempts: 2)
+            // Real time: the pause is what is measured.
+            let time = TimeSource.continuous
+            let client = CloudflareClient(
+                configuration: configuration, transport: try CurlTransport(options: .init(userAgent: "ztguardd-tests")),
+                limiter: RateLimiter(requestsPerMinute: 200, time: time), time: time,
+                logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            let started = ContinuousClock.now
+            async let verified = client.verifyToken()
+            // The listing starts once the 429 has come back, while the verification waits.
+            while server.injectedCount(of: .tooManyRequests(retryAfterSeconds: 1)) == 0 {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            let listingStarted = ContinuousClock.now
+            let listed = try await client.registrations(RegistrationQuery(status: .any))
+            let listingWaited = ContinuousClock.now - listingStarted
+            _ = try await verified
+            #expect(listed.count == 50)
+            // It started 0.1 s into the 1 s pause and could not send before the pause ended.
+            #expect(listingWaited >= .milliseconds(800), "the listing waited \(listingWaited)")
+            #expect(ContinuousClock.now - started < .seconds(10))
+        }
     }
 
     @Test("a fault in every 20th response still yields the exact inventory", arguments: [
