@@ -9,7 +9,7 @@ import Synchronization
 
 let accountID = "699d98642c564d2e855e9661899b7252"
 let token = "simulated-api-token"
-let referenceNow = Date(timeIntervalSince1970: 1_795_435_200)  // 2026-11-23T10:00:00Z
+let referenceNow = Date(timeIntervalSince1970: 1_795_435_200)  // 2026-11-23T12:00:00Z
 
 /// Starts a fake API over `account`, runs `body`, and always stops the server.
 func withFakeAPI<T>(
