@@ -57,6 +57,7 @@ private let staleRule = """
             ])
         }
         #expect(result.status == 3)
+        #expect(!result.stdoutText.contains(token) && !result.stderr.contains(token), "the token is in no plan JSON")
         let object = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
         #expect((object["aborted"] as? [String: Any])?["limit"] as? String == "max_fraction")
     }
