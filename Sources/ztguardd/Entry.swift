@@ -23,7 +23,7 @@ enum Entry {
         mallopt(M_ARENA_MAX, 1)
         #endif
         if let message = ZTGuardCommand.unknownCommandMessage(Array(CommandLine.arguments.dropFirst())) {
-            _ = (message + "\n").withCString { write(2, $0, strlen($0)) }
+            StandardStream.write((message + "\n").utf8, to: 2)
             exit(64)
         }
         let executor = MainThreadExecutor.install()

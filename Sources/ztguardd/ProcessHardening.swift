@@ -19,7 +19,7 @@ enum ProcessHardening {
             unsetenv("SSLKEYLOGFILE")
             let message = "ztguardd: ignoring SSLKEYLOGFILE: the TLS keys of requests that carry the API token "
                 + "are never written to a file\n"
-            _ = message.withCString { write(2, $0, strlen($0)) }
+            StandardStream.write(message.utf8, to: 2)
         }
         #if canImport(Glibc)
         return ztg_prctl_set_not_dumpable() == 0

@@ -140,14 +140,7 @@ struct Undo: AsyncParsableCommand {
         for action in report.actions {
             let id = action.registrationID
             guard !id.isEmpty, id.utf8.count <= 64,
-                id.utf8.allSatisfy({ byte in
-                    switch byte {
-                    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
-                        UInt8(ascii: "A")...UInt8(ascii: "F"), UInt8(ascii: "-"):
-                        true
-                    default: false
-                    }
-                })
+                id.utf8.allSatisfy({ $0.isHexDigit || $0 == UInt8(ascii: "-") })
             else { return "it names a registration ID that is not one (\(TerminalText.visible(String(id.prefix(80)))))" }
             guard seen.insert(id).inserted else { return "it names registration \(id) more than once" }
         }

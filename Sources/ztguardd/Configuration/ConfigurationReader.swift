@@ -422,7 +422,8 @@ extension String {
 }
 
 extension UInt8 {
-    fileprivate var isHexDigit: Bool {
+    /// `0`–`9`, `a`–`f` or `A`–`F`: account IDs, registration IDs.
+    var isHexDigit: Bool {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self)
             || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(self)
     }
