@@ -44,12 +44,17 @@ public struct FaultPlan: Sendable {
         case accessUserDeleted
         /// HTTP 200 with a 40 MiB body (a success envelope padded with spaces); the request is not applied.
         case oversizedBody
+        /// HTTP 429 whose `Retry-After` header is exactly this text (`1e17`, `-1`, `soon`): what a hostile or
+        /// broken server may send. The request is not applied.
+        case retryAfterHeader(String)
 
         /// Whether the account applies the request despite the fault.
         public var appliesRequest: Bool {
             switch self {
             case .truncatedBody, .slow, .lostAnswer, .missingResult, .nullResult, .emptyResult, .accessUserDeleted: true
-            case .serverError, .connectionReset, .malformedJSON, .successFalse, .tooManyRequests, .oversizedBody: false
+            case .serverError, .connectionReset, .malformedJSON, .successFalse, .tooManyRequests, .oversizedBody,
+                .retryAfterHeader:
+                false
             }
         }
 
@@ -69,12 +74,17 @@ public struct FaultPlan: Sendable {
             case .emptyResult: "empty-result"
             case .accessUserDeleted: "access-user-deleted"
             case .oversizedBody: "oversized-body"
+            case .retryAfterHeader(let value): "retry-after-header:\(value)"
             }
         }
 
         /// Parses ``description``; the number may be left out (`server-error` is 503, `slow` 1000 ms,
         /// `too-many-requests` 30 seconds).
         public init?(_ text: String) {
+            if text.hasPrefix("retry-after-header:") {
+                self = .retryAfterHeader(String(text.dropFirst("retry-after-header:".count)))
+                return
+            }
             let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
             let number = parts.count == 2 ? Int(parts[1]) : nil
             if parts.count == 2 && number == nil { return nil }

@@ -129,6 +129,11 @@ final class RequestHandler: ChannelInboundHandler {
             if let fault, let rewrite = ResultRewrite(fault) { response.body = rewrite.apply(to: response.body) }
             served.status = response.status
             write(response, for: head, context: context)
+        case .retryAfterHeader(let value):
+            let response = SimulatedAccount.errorResponse(
+                status: 429, code: 10429, message: "Rate limited (injected)", headers: ["retry-after": value])
+            served.status = 429
+            write(response, for: head, context: context)
         case .oversizedBody:
             let body = Array(#"{"success":true,"errors":[],"messages":[],"result":["#.utf8)
                 + [UInt8](repeating: UInt8(ascii: " "), count: 40 << 20) + Array("]}".utf8)

@@ -19,7 +19,7 @@ struct FakeCloudflareCommand: AsyncParsableCommand {
             slow[:MS], lost-answer (applied, then the connection is reset), too-many-requests[:SECONDS], \
             missing-result, null-result, empty-result (a successful answer whose "result" is missing, null or [] \
             while its result_info stays), access-user-deleted (the first Access user is deleted, then the \
-            request is answered).
+            request is answered), oversized-body (40 MiB), retry-after-header:TEXT (a 429 whose Retry-After is TEXT).
             """
     )
 

@@ -94,3 +94,21 @@ import Testing
         #expect(!csv.stdoutText.contains("\n=HYPERLINK") && !csv.stdoutText.contains(",=HYPERLINK"))
     }
 }
+
+/// Numbers from the network, against the built binary: a hostile header ends in a clear failure.
+@Suite struct ProcessHardeningIntegrationTests {
+    @Test("a Retry-After of 1e17 or 1e15 makes the command fail with the reason, not crash or wait for ever", arguments: [
+        "1e17", "1e15", "99999999999999999999",
+    ])
+    func hugeRetryAfter(header: String) async throws {
+        let account = makeAccount(count: 50)
+        let listing: @Sendable (HTTPRequest) -> Bool = { $0.url.contains("/devices/registrations?") }
+        // Killed after 60 s, it would not exit 1 with the reason: no time bound of its own is needed.
+        let result = try await withFakeAPI(account, faults: .at([1], .retryAfterHeader(header), where: listing)) { server in
+            try await runZTGuardd(["inventory", "--config", try writeConfiguration(apiBase: server.baseURL, rules: "")],
+                environment: ["CLOUDFLARE_API_TOKEN": token], timeout: 60)
+        }
+        #expect(result.status == 1, "a crash ends in a signal: \(result.status)")
+        #expect(result.stderr.contains("asked to wait more than 3600 s"), "\(result.stderr)")
+    }
+}

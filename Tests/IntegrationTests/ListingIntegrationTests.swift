@@ -47,7 +47,6 @@ import Testing
                 configuration: configuration, transport: try CurlTransport(options: .init(userAgent: "ztguardd-tests")),
                 limiter: RateLimiter(requestsPerMinute: 200, time: time), time: time,
                 logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
-            let started = ContinuousClock.now
             async let verified = client.verifyToken()
             // The listing starts once the 429 has come back, while the verification waits.
             while server.injectedCount(of: .tooManyRequests(retryAfterSeconds: 1)) == 0 {
@@ -60,8 +59,8 @@ import Testing
             _ = try await verified
             #expect(listed.count == 50)
             // It started 0.1 s into the 1 s pause and could not send before the pause ended.
+            // A lower bound only: a loaded machine can make the listing wait longer, never shorter.
             #expect(listingWaited >= .milliseconds(800), "the listing waited \(listingWaited)")
-            #expect(ContinuousClock.now - started < .seconds(10))
         }
     }
 
