@@ -14,14 +14,6 @@ private func records(_ result: ProcessResult) -> [[String: String]] {
     }
 }
 
-private let staleRule = """
-    [[rule]]
-    name = "stale"
-    action = "delete"
-    [rule.match]
-    last_seen_older_than = "90d"
-    """
-
 /// Promises of the audit trail and exit statuses that only the binary, end to end, can show: each checks
 /// literal field names and values, not what production code computes. Without a journal socket the
 /// records go to stderr as JSON lines, which is the fallback under test; where a journal listens, they go

@@ -67,13 +67,7 @@ import Testing
         ])
         let account = SimulatedAccount(configuration: .init(clock: { referenceNow }), fleet: fleet)
         let (plan, csv, table) = try await withFakeAPI(account) { server in
-            let config = try writeConfiguration(apiBase: server.baseURL, rules: """
-                [[rule]]
-                name = "stale"
-                action = "delete"
-                [rule.match]
-                last_seen_older_than = "90d"
-                """)
+            let config = try writeConfiguration(apiBase: server.baseURL, rules: staleRule)
             let environment = [
                 "CLOUDFLARE_API_TOKEN": token,
                 "STATE_DIRECTORY": FileManager.default.temporaryDirectory.path + "/ztg-none-\(UUID().uuidString)",

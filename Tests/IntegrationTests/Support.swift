@@ -121,6 +121,15 @@ private func readToEnd(_ handle: FileHandle) async -> Data {
     }
 }
 
+/// One rule: delete what has been unseen for 90 days.
+let staleRule = """
+    [[rule]]
+    name = "stale"
+    action = "delete"
+    [rule.match]
+    last_seen_older_than = "90d"
+    """
+
 /// Writes a configuration for the fake API into a fresh directory and returns its path.
 func writeConfiguration(
     apiBase: String, extra: String = "", batchSize: Int = 50, maxFraction: Double = 1.0, rules: String

@@ -86,19 +86,13 @@ struct CredentialStore {
         guard info.st_size <= Self.maximumSecretSize else {
             throw refuse("\(path) holds \(info.st_size) bytes; an API token is one line of about 40 characters")
         }
-        var contents = [UInt8](repeating: 0, count: Self.maximumSecretSize + 1)
-        var length = 0
-        while length < contents.count {
-            let count = contents.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + length, $0.count - length) }
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw refuse("cannot read \(path): \(String(cString: strerror(errno)))") }
-            if count == 0 { break }
-            length += count
+        guard let contents = FileContents.read(descriptor: descriptor, atMost: Self.maximumSecretSize) else {
+            throw refuse("cannot read \(path): \(String(cString: strerror(errno)))")
         }
-        guard length <= Self.maximumSecretSize else {
+        guard contents.count <= Self.maximumSecretSize else {
             throw refuse("\(path) holds more than \(Self.maximumSecretSize) bytes; an API token is one line of about 40 characters")
         }
-        let secret = String(decoding: contents[..<length], as: UTF8.self).trimmingWhitespace
+        let secret = String(decoding: contents, as: UTF8.self).trimmingWhitespace
         guard !secret.isEmpty else { throw refuse("\(path) is empty; write the API token into it") }
         return try checked(secret, from: path, key: key, configPath: configPath)
     }

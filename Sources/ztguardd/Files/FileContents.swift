@@ -7,17 +7,26 @@ enum FileContents {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
+        return read(descriptor: descriptor, atMost: .max)
+    }
+
+    /// What is left to read on `descriptor`, up to `limit + 1` bytes (so a caller can tell a file of
+    /// exactly `limit` bytes from a longer one), or nil (with `errno` set) if reading fails.
+    static func read(descriptor: Int32, atMost limit: Int) -> [UInt8]? {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+        while bytes.count <= limit {
+            let left = limit - bytes.count
+            let wanted = left < chunk.count ? left + 1 : chunk.count
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, wanted) }
             if count < 0 {
                 if errno == EINTR { continue }
                 return nil
             }
-            if count == 0 { return bytes }
+            if count == 0 { break }
             bytes.append(contentsOf: chunk[0..<count])
         }
+        return bytes
     }
 
     /// Replaces the file at `path` with `bytes` so that a crash at any instant leaves either the old
