@@ -89,7 +89,7 @@ $(LIBSTDCXX_DIR)/libstdc++.a: $(LIBSTDCXX_A)
 
 help:
 	@echo "make demo     install what is missing, build, run the built-in demo (no credentials, no network)"
-	@echo "make test     install what is missing, build without warnings, run every test"
+	@echo "make test     install what is missing, build without warnings, run every test (process tests also against the release binary)"
 	@echo "make release  optimized binary at .build/release/ztguardd"
 	@echo "make install  install binary, units, catalog, man pages, completions, example config (PREFIX, DESTDIR)"
 	@echo "make deb     the Debian package .build-deb/ztguardd_VERSION_ARCH.deb, checked by lintian"
@@ -117,9 +117,18 @@ deps:
 build: deps
 	$(SWIFT) build $(STRICT)
 
+# The suites about the process itself (a crash and its core, proxies, TLS, a gzip bomb, terminal output)
+# run a second time against the release binary, the one users install: the optimiser, the static link
+# and the order file change the process those suites judge. They need openssl and gzip.
+PROCESS_SUITES := HostileAnswerIntegrationTests|ProcessHardeningIntegrationTests
+TEST_PACKAGES := openssl gzip
+
 test: deps
+	$(call install_missing,$(TEST_PACKAGES))
 	$(SWIFT) build --build-tests $(STRICT)
 	$(SWIFT) test --skip-build
+	$(MAKE) release
+	ZTGUARDD_BINARY=$(ROOT)/$(RELEASE_BIN) $(SWIFT) test --skip-build --filter '$(PROCESS_SUITES)'
 
 release: deps $(RELEASE_INPUTS)
 	$(call relink_if_reordered,.build)

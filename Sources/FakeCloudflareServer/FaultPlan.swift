@@ -47,13 +47,20 @@ public struct FaultPlan: Sendable {
         /// HTTP 429 whose `Retry-After` header is exactly this text (`1e17`, `-1`, `soon`): what a hostile or
         /// broken server may send. The request is not applied.
         case retryAfterHeader(String)
+        /// HTTP 200 with `Content-Encoding: gzip` and a valid gzip stream of this many MiB of zero bytes (128 MiB
+        /// in 845 KB): a body small on the wire that a decoding client must not buffer whole. The request is
+        /// not applied.
+        case gzipBomb(mebibytes: Int)
+        /// HTTP 400 with an error envelope whose message is exactly this text, newlines and all: an error the
+        /// client must not retry and must not pass on raw. The request is not applied.
+        case rejected(message: String)
 
         /// Whether the account applies the request despite the fault.
         public var appliesRequest: Bool {
             switch self {
             case .truncatedBody, .slow, .lostAnswer, .missingResult, .nullResult, .emptyResult, .accessUserDeleted: true
             case .serverError, .connectionReset, .malformedJSON, .successFalse, .tooManyRequests, .oversizedBody,
-                .retryAfterHeader:
+                .retryAfterHeader, .gzipBomb, .rejected:
                 false
             }
         }
@@ -75,14 +82,20 @@ public struct FaultPlan: Sendable {
             case .accessUserDeleted: "access-user-deleted"
             case .oversizedBody: "oversized-body"
             case .retryAfterHeader(let value): "retry-after-header:\(value)"
+            case .gzipBomb(let mebibytes): "gzip-bomb:\(mebibytes)"
+            case .rejected(let message): "rejected:\(message)"
             }
         }
 
         /// Parses ``description``; the number may be left out (`server-error` is 503, `slow` 1000 ms,
-        /// `too-many-requests` 30 seconds).
+        /// `too-many-requests` 30 seconds, `gzip-bomb` 128 MiB).
         public init?(_ text: String) {
             if text.hasPrefix("retry-after-header:") {
                 self = .retryAfterHeader(String(text.dropFirst("retry-after-header:".count)))
+                return
+            }
+            if text.hasPrefix("rejected:") {
+                self = .rejected(message: String(text.dropFirst("rejected:".count)))
                 return
             }
             let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
@@ -105,6 +118,10 @@ public struct FaultPlan: Sendable {
             case "empty-result" where number == nil: self = .emptyResult
             case "access-user-deleted" where number == nil: self = .accessUserDeleted
             case "oversized-body" where number == nil: self = .oversizedBody
+            case "gzip-bomb":
+                let mebibytes = number ?? 128
+                guard (1...4096).contains(mebibytes) else { return nil }
+                self = .gzipBomb(mebibytes: mebibytes)
             default: return nil
             }
         }

@@ -139,6 +139,14 @@ final class RequestHandler: ChannelInboundHandler {
                 + [UInt8](repeating: UInt8(ascii: " "), count: 40 << 20) + Array("]}".utf8)
             served.status = 200
             write(HTTPResponse(status: 200, headers: ["content-type": "application/json"], body: body), for: head, context: context)
+        case .rejected(let message):
+            served.status = 400
+            write(SimulatedAccount.errorResponse(status: 400, code: 1001, message: message), for: head, context: context)
+        case .gzipBomb(let mebibytes):
+            let body = GzipBomb.bytes(decodedSize: mebibytes << 20)
+            let headers = ["content-type": "application/json", "content-encoding": "gzip"]
+            served.status = 200
+            write(HTTPResponse(status: 200, headers: headers, body: body), for: head, context: context)
         case .accessUserDeleted:
             account.replaceAccessUsers(Array(account.accessUsers.dropFirst()))
             let response = account.respond(to: request)

@@ -19,7 +19,9 @@ struct FakeCloudflareCommand: AsyncParsableCommand {
             slow[:MS], lost-answer (applied, then the connection is reset), too-many-requests[:SECONDS], \
             missing-result, null-result, empty-result (a successful answer whose "result" is missing, null or [] \
             while its result_info stays), access-user-deleted (the first Access user is deleted, then the \
-            request is answered), oversized-body (40 MiB), retry-after-header:TEXT (a 429 whose Retry-After is TEXT).
+            request is answered), oversized-body (40 MiB), gzip-bomb[:MIB] (that many MiB of zeros, 128 by \
+            default, gzip-encoded), retry-after-header:TEXT (a 429 whose Retry-After is TEXT), rejected:TEXT (a 400 \
+            whose error message is TEXT).
             """
     )
 

@@ -4,6 +4,10 @@ import Foundation
 import Simulation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What a hostile or careless environment cannot do to the token or the process, against the real
 /// libcurl transport and the built binary.
 @Suite struct HostileAnswerIntegrationTests {
@@ -18,6 +22,39 @@ import Testing
             #expect(error?.code == .answerTooLarge)
             #expect(server.injectedCount(of: .oversizedBody) == 1)
         }
+    }
+
+    @Test("a gzip answer that decodes past 32 MiB is cut off as it inflates, not buffered and not retried")
+    func gzipBombIsRefused() async throws {
+        let account = makeAccount(count: 50)
+        let listing: @Sendable (HTTPRequest) -> Bool = { $0.url.contains("/devices/registrations?") }
+        try await withFakeAPI(account, faults: .at(Set(1...6), .gzipBomb(mebibytes: 64), where: listing)) { server in
+            let error = await #expect(throws: TransportError.self) {
+                try await curlClient(server).registrations(RegistrationQuery())
+            }
+            #expect(error?.code == .answerTooLarge, "\(String(describing: error))")
+            #expect(server.injectedCount(of: .gzipBomb(mebibytes: 64)) == 1)
+        }
+    }
+
+    @Test("the fake's gzip bomb is a valid stream: gzip checks its CRC and inflates it to exactly that many zeros",
+        arguments: [1, 2, 3, 10, 11, 257, 258, 259, 1_000_003])
+    func gzipBombIsWellFormed(size: Int) throws {
+        let stream = GzipBomb.bytes(decodedSize: size)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ztg-bomb-\(UUID().uuidString).gz")
+        try Data(stream).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-dc", file.path]
+        let out = Pipe()
+        gzip.standardOutput = out
+        try gzip.run()
+        let decoded = out.fileHandleForReading.readDataToEndOfFile()
+        gzip.waitUntilExit()
+        #expect(gzip.terminationStatus == 0, "gzip refused the stream (its CRC or its deflate data)")
+        #expect(decoded.count == size)
+        #expect(decoded.allSatisfy { $0 == 0 })
     }
 
     @Test("with http_proxy set, a loopback http:// base is reached directly: the proxy never sees the token")
@@ -89,7 +126,9 @@ import Testing
     }
 }
 
-/// Numbers from the network, against the built binary: a hostile header ends in a clear failure.
+/// The process itself, against the built binary (`make test` runs this suite against the release binary
+/// too): a hostile header ends in a clear failure, a bomb does not grow it, a crash leaves no core, and the
+/// token is never sent below TLS 1.2.
 @Suite struct ProcessHardeningIntegrationTests {
     @Test("a Retry-After of 1e17 or 1e15 makes the command fail with the reason, not crash or wait for ever", arguments: [
         "1e17", "1e15", "99999999999999999999",
@@ -104,5 +143,188 @@ import Testing
         }
         #expect(result.status == 1, "a crash ends in a signal: \(result.status)")
         #expect(result.stderr.contains("asked to wait more than 3600 s"), "\(result.stderr)")
+    }
+}
+
+extension ProcessHardeningIntegrationTests {
+    @Test("a 845 KB gzip answer that inflates to 128 MiB: the daemon's run fails with the reason, its peak far below")
+    func gzipBombAgainstTheBinary() async throws {
+        let notify = try DatagramSocket()
+        let listing: @Sendable (HTTPRequest) -> Bool = { $0.url.contains("/devices/registrations?") }
+        try await withFakeAPI(makeAccount(count: 50), faults: .every(1, .gzipBomb(mebibytes: 128), where: listing)) {
+            server in
+            let config = try writeConfiguration(apiBase: server.baseURL, extra: "dry_run = true", rules: """
+                [schedule]
+                interval = "1h"
+
+                \(staleRule)
+                """)
+            let state = FileManager.default.temporaryDirectory.appendingPathComponent("ztg-state-\(UUID().uuidString)").path
+            // The daemon, not a one-shot command: it is still alive after the failed run, so its own peak
+            // (VmHWM) can be read.
+            let daemon = try SpawnedProcess(
+                executable: ztguarddBinary.path, arguments: ["run", "--config", config],
+                environment: ["NOTIFY_SOCKET": notify.path, "CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state])
+            let failed = await notify.next(until: "FAILED", timeout: .seconds(120))
+            let peak = daemon.peakRSSKiB
+            daemon.send(SIGTERM)
+            let end = await daemon.wait()
+            #expect(failed?.last?.contains("grew past 32 MiB once decoded") == true, "\(failed ?? []) \(end.stderr)")
+            // The cap holds at most 32 MiB of body: the process stays below the 128 MiB the decoded answer alone
+            // would take, and the bomb is not asked for again.
+            let peakKiB = try #require(peak)
+            #expect(peakKiB < 128 * 1024, "peak RSS \(peakKiB) KiB")
+            #expect(server.injectedCount(of: .gzipBomb(mebibytes: 128)) == 1, "a bomb is not asked for twice")
+        }
+    }
+
+    @Test("a crash leaves no core file: the process is not dumpable, even with core dumps allowed")
+    func crashLeavesNoCore() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ztg-core-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // sh -c SCRIPT sh DIRECTORY COMMAND…: the command runs in DIRECTORY with core dumps allowed.
+        let allowCores = ["-c", #"cd "$1" && shift && ulimit -c unlimited && exec "$@""#, "sh", directory]
+
+        // The control: an ordinary process crashed the same way does leave a core here, so the absence below
+        // is the daemon's doing, not the machine's.
+        let control = try SpawnedProcess(
+            executable: "/bin/sh", arguments: allowCores + ["/bin/sleep", "30"], environment: [:])
+        try await Task.sleep(for: .milliseconds(300))
+        control.send(SIGSEGV)
+        let controlEnd = await control.wait()
+        #expect(controlEnd.signal == SIGSEGV)
+        try #require(controlEnd.coreDumped, "this machine writes no core for a crashed process: the test cannot tell")
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory) {
+            try FileManager.default.removeItem(atPath: directory + "/" + file)
+        }
+
+        try await withFakeAPI(makeAccount(count: 300)) { server in
+            let config = try writeConfiguration(apiBase: server.baseURL, extra: "dry_run = true", rules: """
+                [schedule]
+                interval = "1h"
+
+                \(staleRule)
+                """)
+            let daemon = try SpawnedProcess(
+                executable: "/bin/sh", arguments: allowCores + [ztguarddBinary.path, "run", "--config", config],
+                environment: [
+                    "CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": directory + "/state",
+                    // The Swift runtime's backtracer would catch the signal; the default action must run.
+                    "SWIFT_BACKTRACE": "enable=no",
+                ])
+            // Once it has asked the API, the token is in its memory.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while server.requestCount == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(server.requestCount > 0)
+            daemon.send(SIGSEGV)
+            let end = await daemon.wait()
+            #expect(end.signal == SIGSEGV, "\(end)")
+            #expect(!end.coreDumped)
+        }
+        let cores = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("core") }
+        #expect(cores.isEmpty, "core files: \(cores)")
+    }
+
+    @Test("a server that speaks only TLS 1.1 is refused at the handshake, even where OpenSSL's own floor allows it")
+    func tlsBelowOneTwoIsRefused() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ztg-tls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // An OpenSSL configuration that allows TLS 1.0 and 1.1, for both ends: the floor must be ztguardd's own.
+        let permissive = directory + "/openssl.cnf"
+        try """
+            openssl_conf = default_conf
+            [default_conf]
+            ssl_conf = ssl_sect
+            [ssl_sect]
+            system_default = system_default_sect
+            [system_default_sect]
+            MinProtocol = TLSv1
+            CipherString = DEFAULT@SECLEVEL=0
+            """.write(toFile: permissive, atomically: true, encoding: .utf8)
+        let certificate = Process()
+        certificate.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        certificate.arguments = [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", directory + "/key.pem", "-out", directory + "/cert.pem",
+            "-days", "1", "-subj", "/CN=127.0.0.1",
+        ]
+        certificate.standardError = FileHandle.nullDevice
+        try certificate.run()
+        certificate.waitUntilExit()
+        try #require(certificate.terminationStatus == 0)
+
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        server.arguments = [
+            "s_server", "-accept", "127.0.0.1:0", "-tls1_1", "-cert", directory + "/cert.pem", "-key", directory + "/key.pem",
+            "-www",
+        ]
+        server.environment = ["OPENSSL_CONF": permissive]
+        let output = Pipe()
+        server.standardOutput = output
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { server.terminate() }
+        let port = try #require(await acceptedPort(output.fileHandleForReading))
+
+        let config = try writeConfiguration(apiBase: "https://127.0.0.1:\(port)/client/v4", rules: "")
+        let result = try await runZTGuardd(
+            ["inventory", "--config", config], environment: ["CLOUDFLARE_API_TOKEN": token, "OPENSSL_CONF": permissive])
+        #expect(result.status == 1, "\(result.stderr)")
+        // Without the floor the handshake succeeds and only the self-signed certificate stops it.
+        #expect(result.stderr.contains("protocol version"), "\(result.stderr)")
+        #expect(!result.stderr.contains("certificate"), "\(result.stderr)")
+    }
+
+    /// The port in `openssl s_server`'s "ACCEPT 127.0.0.1:PORT" line, read within 10 seconds.
+    private func acceptedPort(_ handle: FileHandle) async -> Int? {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var text = ""
+                let deadline = Date().addingTimeInterval(10)
+                while Date() < deadline {
+                    let data = handle.availableData
+                    if data.isEmpty { break }
+                    text += String(decoding: data, as: UTF8.self)
+                    if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("ACCEPT ") }),
+                        let port = line.split(separator: ":").last.flatMap({ Int($0) })
+                    {
+                        continuation.resume(returning: port)
+                        return
+                    }
+                }
+                continuation.resume(returning: nil)
+            }
+        }
+    }
+}
+
+extension ProcessHardeningIntegrationTests {
+    @Test("an API error message with newlines reaches systemd as one STATUS= line: it cannot set WATCHDOG_USEC")
+    func errorMessageCannotInjectNotifyAssignments() async throws {
+        let notify = try DatagramSocket()
+        let hostile = "denied\nWATCHDOG_USEC=1\nSTATUS=all good"
+        let listing: @Sendable (HTTPRequest) -> Bool = { $0.url.contains("/devices/registrations?") }
+        try await withFakeAPI(makeAccount(count: 10), faults: .every(1, .rejected(message: hostile), where: listing)) { server in
+            let config = try writeConfiguration(apiBase: server.baseURL, extra: "dry_run = true", rules: """
+                [schedule]
+                interval = "1h"
+
+                \(staleRule)
+                """)
+            let state = FileManager.default.temporaryDirectory.appendingPathComponent("ztg-state-\(UUID().uuidString)").path
+            let daemon = try SpawnedProcess(
+                executable: ztguarddBinary.path, arguments: ["run", "--config", config],
+                environment: ["NOTIFY_SOCKET": notify.path, "CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state])
+            let datagrams = await notify.next(until: "FAILED")
+            daemon.send(SIGTERM)
+            let end = await daemon.wait()
+            #expect(end.exitStatus == 0, "\(end)")
+            let failed = try #require(datagrams?.last, "no STATUS=…FAILED datagram: \(end.stderr)")
+            #expect(failed.contains("WATCHDOG_USEC=1"), "the message is shown, escaped: \(failed)")
+            #expect(!failed.contains("\n"), "one line, one assignment: \(failed)")
+            #expect(failed.hasPrefix("STATUS=Last dry run"))
+        }
     }
 }

@@ -75,9 +75,13 @@ func curlClient(
         logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
 }
 
-/// The built `ztguardd` binary, next to the test bundle.
+/// The `ztguardd` binary the process tests run: `$ZTGUARDD_BINARY` when set (`make test` sets it to the
+/// release binary for the suites about the process itself), else the one built next to the test bundle.
 var ztguarddBinary: URL {
-    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ztguardd")
+    if let path = ProcessInfo.processInfo.environment["ZTGUARDD_BINARY"], !path.isEmpty {
+        return URL(fileURLWithPath: path)
+    }
+    return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ztguardd")
 }
 
 struct ProcessResult {
