@@ -54,13 +54,23 @@ public struct FaultPlan: Sendable {
         /// HTTP 400 with an error envelope whose message is exactly this text, newlines and all: an error the
         /// client must not retry and must not pass on raw. The request is not applied.
         case rejected(message: String)
+        /// The request is applied and answered normally, less optional fields of the envelope: `result_info`
+        /// itself, or keys of it (`count`, `total_count`, `per_page`, `page`, `cursor`). What Cloudflare's own
+        /// SDK allows to be missing, and a client must read without failing.
+        case without(fields: Set<String>)
+        /// A registrations page that is empty and has no `count`, whose cursor resumes where the request's
+        /// cursor did: a terse API's empty middle page, after which the listing goes on. The request is not
+        /// applied (the account does not see it).
+        case emptyDetour
 
         /// Whether the account applies the request despite the fault.
         public var appliesRequest: Bool {
             switch self {
-            case .truncatedBody, .slow, .lostAnswer, .missingResult, .nullResult, .emptyResult, .accessUserDeleted: true
+            case .truncatedBody, .slow, .lostAnswer, .missingResult, .nullResult, .emptyResult, .accessUserDeleted,
+                .without:
+                true
             case .serverError, .connectionReset, .malformedJSON, .successFalse, .tooManyRequests, .oversizedBody,
-                .retryAfterHeader, .gzipBomb, .rejected:
+                .retryAfterHeader, .gzipBomb, .rejected, .emptyDetour:
                 false
             }
         }
@@ -84,6 +94,8 @@ public struct FaultPlan: Sendable {
             case .retryAfterHeader(let value): "retry-after-header:\(value)"
             case .gzipBomb(let mebibytes): "gzip-bomb:\(mebibytes)"
             case .rejected(let message): "rejected:\(message)"
+            case .without(let fields): "without:" + fields.sorted().joined(separator: ",")
+            case .emptyDetour: "empty-detour"
             }
         }
 
@@ -96,6 +108,12 @@ public struct FaultPlan: Sendable {
             }
             if text.hasPrefix("rejected:") {
                 self = .rejected(message: String(text.dropFirst("rejected:".count)))
+                return
+            }
+            if text.hasPrefix("without:") {
+                let fields = Set(text.dropFirst("without:".count).split(separator: ",").map(String.init))
+                guard !fields.isEmpty, fields.isSubset(of: ResultRewrite.optionalFields) else { return nil }
+                self = .without(fields: fields)
                 return
             }
             let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
@@ -118,6 +136,7 @@ public struct FaultPlan: Sendable {
             case "empty-result" where number == nil: self = .emptyResult
             case "access-user-deleted" where number == nil: self = .accessUserDeleted
             case "oversized-body" where number == nil: self = .oversizedBody
+            case "empty-detour" where number == nil: self = .emptyDetour
             case "gzip-bomb":
                 let mebibytes = number ?? 128
                 guard (1...4096).contains(mebibytes) else { return nil }

@@ -124,7 +124,11 @@ final class RequestHandler: ChannelInboundHandler {
         case .lostAnswer:
             served.status = account.respond(to: request).status
             reset(context: context)
-        case .missingResult, .nullResult, .emptyResult:
+        case .emptyDetour:
+            let response = SimulatedAccount.emptyDetourPage(for: request, nonce: number)
+            served.status = response.status
+            write(response, for: head, context: context)
+        case .missingResult, .nullResult, .emptyResult, .without:
             var response = account.respond(to: request)
             if let fault, let rewrite = ResultRewrite(fault) { response.body = rewrite.apply(to: response.body) }
             served.status = response.status

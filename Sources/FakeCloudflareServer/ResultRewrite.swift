@@ -9,12 +9,18 @@ enum ResultRewrite {
     case null
     /// `"result": []`, the rest of the envelope (its `result_info` included) unchanged.
     case empty
+    /// The envelope without these fields: `result_info` itself, or keys of it; the result unchanged.
+    case withoutFields(Set<String>)
+
+    /// What ``FaultPlan/Fault/without(fields:)`` may leave out: the fields Cloudflare's SDK models as optional.
+    static let optionalFields: Set<String> = ["result_info", "count", "total_count", "per_page", "page", "cursor"]
 
     init?(_ fault: FaultPlan.Fault) {
         switch fault {
         case .missingResult: self = .remove
         case .nullResult: self = .null
         case .emptyResult: self = .empty
+        case .without(let fields): self = .withoutFields(fields)
         default: return nil
         }
     }
@@ -26,6 +32,11 @@ enum ResultRewrite {
         case .remove: envelope["result"] = nil
         case .null: envelope["result"] = NSNull()
         case .empty: envelope["result"] = [Any]()
+        case .withoutFields(let fields) where fields.contains("result_info"): envelope["result_info"] = nil
+        case .withoutFields(let fields):
+            guard var info = envelope["result_info"] as? [String: Any] else { return body }
+            for field in fields { info[field] = nil }
+            envelope["result_info"] = info
         }
         guard let data = try? JSONSerialization.data(withJSONObject: envelope, options: [.sortedKeys]) else { return body }
         return Array(data)

@@ -90,10 +90,10 @@ extension AccountState {
 
         var start = 0
         if let cursor = target.value(for: "cursor"), !cursor.isEmpty {
-            guard let lastID = Self.lastID(fromCursor: cursor) else {
+            guard let position = Self.position(fromCursor: cursor) else {
                 return .failure(400, code: ErrorCode.badRequest, "invalid cursor")
             }
-            start = upperBound(after: lastID)
+            if case .after(let lastID) = position { start = upperBound(after: lastID) }
         }
 
         // With an id filter, visit only those entries instead of walking the whole fleet.
@@ -292,15 +292,38 @@ extension AccountState {
     // The cursor names the last id returned, so the next page starts after it even if registrations were
     // deleted or added in between: nothing is listed twice and nothing that stayed is skipped.
     private static let cursorPrefix = "r1:"
+    // A detour cursor resumes where another cursor (or the start) left off, under a text of its own: what
+    // an API that answers an empty page in the middle of a listing hands out (`FaultPlan`'s `empty-detour`).
+    private static let detourPrefix = "d1:"
+
+    /// Where a cursor resumes the listing.
+    enum CursorPosition: Equatable {
+        case start
+        case after(String)
+    }
 
     static func cursor(after id: String) -> String {
         Base64.encode(Array((cursorPrefix + id).utf8), urlSafe: true)
     }
 
-    static func lastID(fromCursor cursor: String) -> String? {
-        guard let bytes = Base64.decodeURLSafe(cursor), let text = String(validating: bytes, as: UTF8.self),
-            text.hasPrefix(cursorPrefix), text.count > cursorPrefix.count
-        else { return nil }
-        return String(text.dropFirst(cursorPrefix.count))
+    /// A cursor that resumes exactly where `cursor` does (the start for nil or empty), yet differs from it and
+    /// from every detour with another `nonce`.
+    static func detourCursor(resuming cursor: String?, nonce: Int) -> String {
+        Base64.encode(Array((detourPrefix + "\(nonce):" + (cursor ?? "")).utf8), urlSafe: true)
+    }
+
+    /// Where `cursor` resumes, or nil for a cursor this account never handed out.
+    static func position(fromCursor cursor: String) -> CursorPosition? {
+        guard let bytes = Base64.decodeURLSafe(cursor), let text = String(validating: bytes, as: UTF8.self) else {
+            return nil
+        }
+        if text.hasPrefix(detourPrefix) {
+            let rest = text.dropFirst(detourPrefix.count)
+            guard let colon = rest.firstIndex(of: ":"), Int(rest[..<colon]) != nil else { return nil }
+            let resumed = String(rest[rest.index(after: colon)...])
+            return resumed.isEmpty ? .start : position(fromCursor: resumed)
+        }
+        guard text.hasPrefix(cursorPrefix), text.count > cursorPrefix.count else { return nil }
+        return .after(String(text.dropFirst(cursorPrefix.count)))
     }
 }

@@ -47,6 +47,24 @@ public final class SimulatedAccount: Transport, Sendable {
         respond(to: request)
     }
 
+    /// An empty page of the registrations listing without `result_info.count`, whose cursor resumes exactly
+    /// where `request`'s cursor did (under a new text, different for each `nonce`): what an API that only
+    /// promises its cursor may answer in the middle of a listing. A client must follow the cursor, not end there.
+    public static func emptyDetourPage(for request: HTTPRequest, nonce: Int) -> HTTPResponse {
+        let target = RequestTarget(parsing: request.target)
+        var info = JSONWriter()
+        info.raw("{")
+        info.key("per_page")
+        info.number(target.value(for: "per_page").flatMap { Int($0) } ?? AccountState.defaultPerPage)
+        info.comma()
+        info.key("cursor")
+        info.string(AccountState.detourCursor(resuming: target.value(for: "cursor"), nonce: nonce))
+        info.raw("}")
+        return HTTPResponse(
+            status: 200, headers: ["content-type": "application/json"],
+            body: Envelope.success(result: Array("[]".utf8), resultInfo: info.bytes))
+    }
+
     /// An error envelope such as the API sends, for answers that do not come from the account (a server's
     /// injected faults, an unsupported HTTP method).
     public static func errorResponse(

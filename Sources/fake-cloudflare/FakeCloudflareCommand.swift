@@ -21,7 +21,8 @@ struct FakeCloudflareCommand: AsyncParsableCommand {
             while its result_info stays), access-user-deleted (the first Access user is deleted, then the \
             request is answered), oversized-body (40 MiB), gzip-bomb[:MIB] (that many MiB of zeros, 128 by \
             default, gzip-encoded), retry-after-header:TEXT (a 429 whose Retry-After is TEXT), rejected:TEXT (a 400 \
-            whose error message is TEXT).
+            whose error message is TEXT), without:FIELD[,FIELD…] (the answer less result_info or its count, total_count, \
+            per_page, page or cursor), empty-detour (an empty registrations page without count whose cursor goes on).
             """
     )
 

@@ -25,6 +25,38 @@ struct SimulatedAccountListingTests {
         #expect(listed.requests == (end == .emptyPage ? fullPages + 1 : fullPages))
     }
 
+    @Test("an empty detour page has no count, and its cursor resumes exactly where the detoured one did",
+        arguments: [nil, 1, 2])
+    func emptyDetour(afterPages: Int?) throws {
+        let account = SimulatedAccount(configuration: testConfiguration(), fleet: fleet)
+        var cursor: String?
+        var ids: [String] = []
+        for _ in 0..<(afterPages ?? 0) {
+            var query = [("status", "all"), ("per_page", "100")]
+            if let cursor { query.append(("cursor", cursor)) }
+            let page = try decode([Listed].self, account.respond(to: request(.get, accountBase + "/devices/registrations", query: query)))
+            ids += (page.result ?? []).map(\.id)
+            cursor = page.result_info?.cursor
+        }
+        var query = [("status", "all"), ("per_page", "100")]
+        if let cursor { query.append(("cursor", cursor)) }
+        let detourRequest = request(.get, accountBase + "/devices/registrations", query: query)
+        let first = try decode([Listed].self, SimulatedAccount.emptyDetourPage(for: detourRequest, nonce: 1))
+        let second = try decode([Listed].self, SimulatedAccount.emptyDetourPage(for: detourRequest, nonce: 2))
+        #expect(first.result?.isEmpty == true)
+        #expect(first.result_info?.count == nil)
+        let detour = try #require(first.result_info?.cursor)
+        #expect(detour != cursor && detour != second.result_info?.cursor, "a new cursor text each time")
+        // Following the detour's cursor lists exactly what the detoured cursor would have.
+        var rest = [("status", "all"), ("per_page", "100"), ("cursor", detour)]
+        let resumed = try decode([Listed].self, account.respond(to: request(.get, accountBase + "/devices/registrations", query: rest)))
+        rest.removeLast()
+        if let cursor { rest.append(("cursor", cursor)) }
+        let direct = try decode([Listed].self, account.respond(to: request(.get, accountBase + "/devices/registrations", query: rest)))
+        #expect((resumed.result ?? []).map(\.id) == (direct.result ?? []).map(\.id))
+        #expect((resumed.result ?? []).first?.id == fleet.registrations[ids.count].id)
+    }
+
     @Test("the last page carries an empty cursor, or is followed by an empty page with an empty cursor")
     func endStyles() throws {
         let small = SimulatedFleet(registrations: (1...3).map { registration($0) })
