@@ -11,8 +11,11 @@ import Testing
         ("no result", .withoutResult(resultInfo: #"{"count":2,"per_page":2,"cursor":"c2"}"#)),
         ("null result", .envelope(result: "null", resultInfo: #"{"count":2,"per_page":2,"cursor":"c2"}"#)),
         ("empty result, full result_info", .envelope(result: "[]", resultInfo: #"{"count":2,"per_page":2,"cursor":"c2"}"#)),
-        ("no result_info", .envelope(result: "[]")),
-        ("result_info without count", .envelope(result: "[]", resultInfo: #"{"per_page":2,"cursor":""}"#)),
+        ("a result that is not an array", .envelope(
+            result: FakeTransport.Reply.registrationJSON(id: "c"), resultInfo: #"{"count":1,"per_page":2,"cursor":"c2"}"#)),
+        ("count below the page", .envelope(
+            result: "[" + FakeTransport.Reply.registrationJSON(id: "c") + "]",
+            resultInfo: #"{"count":0,"per_page":2,"cursor":""}"#)),
         ("count above the page", .envelope(
             result: "[" + FakeTransport.Reply.registrationJSON(id: "c") + "]",
             resultInfo: #"{"count":2,"per_page":2,"cursor":""}"#)),
@@ -70,6 +73,83 @@ import Testing
         let registrations = try await makeClient(transport).registrations(RegistrationQuery())
         #expect(registrations.map(\.id) == ["a"])
         #expect(await transport.sentRequests.count == 2)
+    }
+
+    /// A registrations page as an API that promises only its cursor may send it: `resultInfo` exactly as given
+    /// (nil: no `result_info` at all).
+    static func tersePage(_ ids: [String], resultInfo: String?) -> FakeTransport.Reply {
+        .envelope(result: "[" + ids.map { FakeTransport.Reply.registrationJSON(id: $0) }.joined(separator: ",") + "]",
+            resultInfo: resultInfo)
+    }
+
+    @Test("pages without result_info.count are read by their cursor alone, and a last page without result_info ends it")
+    func pagesWithoutCountFollowTheCursor() async throws {
+        let transport = FakeTransport([
+            Self.tersePage(["a", "b"], resultInfo: #"{"cursor":"c1"}"#),
+            Self.tersePage(["c", "d"], resultInfo: #"{"per_page":2,"cursor":"c2"}"#),
+            Self.tersePage(["e"], resultInfo: nil),
+        ])
+        let registrations = try await makeClient(transport).registrations(RegistrationQuery())
+        #expect(registrations.map(\.id) == ["a", "b", "c", "d", "e"])
+        let targets = await transport.sentRequests.map(\.target)
+        #expect(targets.count == 3)
+        #expect(targets[1].contains("cursor=c1") && targets[2].contains("cursor=c2"))
+    }
+
+    @Test("an empty page without count whose cursor goes on is followed, not taken for the end")
+    func emptyPageWithoutCountFollowsItsCursor() async throws {
+        let transport = FakeTransport([
+            .registrationsPage(ids: ["a", "b"], cursor: "c1"),
+            Self.tersePage([], resultInfo: #"{"per_page":2,"cursor":"c1b"}"#),
+            Self.tersePage([], resultInfo: #"{"cursor":"c1c"}"#),
+            .registrationsPage(ids: ["c", "d"], cursor: ""),
+        ])
+        var pages: [[String]] = []
+        let listed = try await makeClient(transport).forEachRegistrationPage(RegistrationQuery()) {
+            pages.append($0.registrations.map(\.id))
+        }
+        #expect(listed == 4)
+        #expect(pages == [["a", "b"], ["c", "d"]], "empty pages are not handed on")
+        let targets = await transport.sentRequests.map(\.target)
+        #expect(targets.count == 4)
+        #expect(targets[2].contains("cursor=c1b") && targets[3].contains("cursor=c1c"))
+    }
+
+    @Test("an empty page without count ends the listing when its cursor is empty or missing", arguments: [
+        #"{"per_page":2,"cursor":""}"#, #"{"per_page":2}"#, nil,
+    ])
+    func emptyPageWithoutCountEndsOnNoCursor(resultInfo: String?) async throws {
+        let transport = FakeTransport([
+            .registrationsPage(ids: ["a", "b"], cursor: "c1"),
+            Self.tersePage([], resultInfo: resultInfo),
+        ])
+        let registrations = try await makeClient(transport).registrations(RegistrationQuery())
+        #expect(registrations.map(\.id) == ["a", "b"])
+        #expect(await transport.sentRequests.count == 2)
+    }
+
+    @Test("a count that disagrees with its page is retried even in a listing whose other pages leave it out")
+    func disagreeingCountAmongTersePages() async throws {
+        let transport = FakeTransport([
+            Self.tersePage(["a", "b"], resultInfo: #"{"cursor":"c1"}"#),
+            .envelope(result: "[]", resultInfo: #"{"count":2,"cursor":"c2"}"#),
+            Self.tersePage(["c", "d"], resultInfo: #"{"cursor":""}"#),
+        ])
+        let registrations = try await makeClient(transport).registrations(RegistrationQuery())
+        #expect(registrations.map(\.id) == ["a", "b", "c", "d"])
+        let targets = await transport.sentRequests.map(\.target)
+        #expect(targets.count == 3)
+        #expect(targets[1].contains("cursor=c1") && targets[2].contains("cursor=c1"))
+    }
+
+    @Test("empty pages whose cursors never end fail at the page bound too")
+    func endlessEmptyDetoursFail() async throws {
+        let transport = FakeTransport((1...4).map { Self.tersePage([], resultInfo: #"{"cursor":"e\#($0)"}"#) })
+        let error = await #expect(throws: CloudflareAPIError.self) {
+            try await makeClient(transport).forEachRegistrationPage(RegistrationQuery(), maxPages: 3) { _ in }
+        }
+        #expect(error?.hint?.contains("did not end within 3 pages") == true)
+        #expect(await transport.sentRequests.count == 3)
     }
 
     @Test("the Access users listing reads pages until they add up to total_count, and no further")
@@ -133,11 +213,36 @@ import Testing
         #expect(await transport.sentRequests.count == 4)
     }
 
-    @Test("without total_count, a page shorter than per_page whose count agrees ends the listing")
+    @Test("without total_count, a page shorter than per_page ends the listing, its count agreeing")
     func accessUsersWithoutTotalEndOnShortPage() async throws {
         let transport = FakeTransport([
             .accessUsersPage(emails: ["a@x", "b@x"], perPage: 2),
             .accessUsersPage(emails: ["c@x"], perPage: 2),
+        ])
+        let users = try await makeClient(transport).accessUsers(perPage: 2)
+        #expect(users.compactMap(\.email) == ["a@x", "b@x", "c@x"])
+        #expect(await transport.sentRequests.count == 2)
+    }
+
+    @Test("without result_info, the Access users listing goes on past short pages and ends on an empty one")
+    func accessUsersWithoutResultInfoEndOnEmptyPage() async throws {
+        func page(_ emails: [String]) -> FakeTransport.Reply {
+            .envelope(result: "[" + emails.map { #"{"id":"id-\#($0)","email":"\#($0)"}"# }.joined(separator: ",") + "]")
+        }
+        // An API that pages by 2 where 3 were asked for, and does not say so.
+        let transport = FakeTransport([page(["a@x", "b@x"]), page(["c@x", "d@x"]), page(["e@x"]), page([])])
+        let users = try await makeClient(transport).accessUsers(perPage: 3)
+        #expect(users.compactMap(\.email) == ["a@x", "b@x", "c@x", "d@x", "e@x"])
+        let targets = await transport.sentRequests.map(\.target)
+        #expect(targets.count == 4)
+        #expect(targets[3].contains("page=4&"))
+    }
+
+    @Test("without total_count or count, a page shorter than the per_page the API states ends the listing")
+    func accessUsersWithOnlyPerPageEndOnShortPage() async throws {
+        let transport = FakeTransport([
+            .accessUsersPage(emails: ["a@x", "b@x"], perPage: 2, total: nil, count: nil),
+            .accessUsersPage(emails: ["c@x"], perPage: 2, total: nil, count: nil),
         ])
         let users = try await makeClient(transport).accessUsers(perPage: 2)
         #expect(users.compactMap(\.email) == ["a@x", "b@x", "c@x"])

@@ -10,7 +10,7 @@ import Testing
 @testable import ztguardd
 
 /// Revokes the registrations of users absent from Access: the rule a short Access listing turns into harm.
-private let offboardingRules = """
+let offboardingRules = """
     [[rule]]
     name = "offboarded"
     action = "revoke"
@@ -19,7 +19,7 @@ private let offboardingRules = """
     """
 
 /// 1,200 registrations and their Access users, both served at most 100 a page (the client asks for more).
-private func shortAnswerAccount() -> SimulatedAccount {
+func shortAnswerAccount() -> SimulatedAccount {
     SimulatedAccount(
         configuration: .init(perPageMax: 100, clock: { referenceNow }),
         fleet: SimulatedFleet.generated(count: 1_200, seed: 31, now: referenceNow))
@@ -27,7 +27,7 @@ private func shortAnswerAccount() -> SimulatedAccount {
 
 /// The registrations `offboardingRules` selects, computed here from the account's own records: active,
 /// with a user email that no Access user has (emails compared ignoring ASCII case).
-private func expectedRevocations(_ account: SimulatedAccount) -> [String] {
+func expectedRevocations(_ account: SimulatedAccount) -> [String] {
     let inAccess = Set(account.accessUsers.map { $0.email.lowercased() })
     return account.registrations.filter { registration in
         guard !registration.isRevoked, let email = registration.userEmail, !email.isEmpty else { return false }
@@ -36,7 +36,7 @@ private func expectedRevocations(_ account: SimulatedAccount) -> [String] {
 }
 
 /// Whether an Access user has `email` (ASCII case ignored).
-private func isInAccess(_ email: String?, _ account: SimulatedAccount) -> Bool {
+func isInAccess(_ email: String?, _ account: SimulatedAccount) -> Bool {
     guard let email else { return false }
     return account.accessUsers.contains { $0.email.lowercased() == email.lowercased() }
 }

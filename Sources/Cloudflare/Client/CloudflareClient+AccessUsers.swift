@@ -6,8 +6,9 @@ extension CloudflareClient {
     ///
     /// `GET …/access/users` pages by number (`page`, `per_page`), so what ends the listing is the count
     /// the API gives for the whole directory: the listing is complete when the users read add up to
-    /// `result_info.total_count`. Where the API sends no total, a page shorter than `per_page` ends it,
-    /// once its `count` agrees with it. Any page that cannot show where the listing stands
+    /// `result_info.total_count`. Cloudflare's SDK models none of `result_info` as required, so where the
+    /// API sends no total, a page shorter than the `per_page` it states ends the listing, and where it
+    /// states no `per_page` either, an empty page does. Any page that cannot show where the listing stands
     /// (``accessUsersPageProblem(_:requestedPerPage:readBefore:)``) is a transient failure: retried, then
     /// thrown, never taken for the end.
     ///
@@ -49,16 +50,20 @@ extension CloudflareClient {
             query.append("page", String(page))
             query.append("per_page", String(perPage))
             let readBefore = users.count
+            let earlierTotal = firstTotal
             let (envelope, _) = try await send(.get, path, query: query, expecting: [AccessUser].self) {
-                Self.accessUsersPageProblem($0, requestedPerPage: perPage, readBefore: readBefore)
+                Self.accessUsersPageProblem(
+                    $0, requestedPerPage: perPage, readBefore: readBefore, earlierTotal: earlierTotal)
             }
-            // Both unwrap: the problem check above refused a page without them.
+            // The problem check above refused a page without its result.
             let batch = envelope.result ?? []
             let info = envelope.resultInfo ?? ResultInfo()
             users.append(contentsOf: batch)
             guard let total = info.totalCount else {
-                // No total to add up to: the page the API cut below its own page size is the last.
-                if batch.count < (info.perPage ?? perPage) { return (users, nil) }
+                // No total to add up to: the page the API cut below the page size it states is the last. An API
+                // that states no page size may page by a smaller one than asked for, so only an empty page
+                // ends its listing (as Cloudflare's SDK reads it).
+                if info.perPage.map({ batch.count < $0 }) ?? batch.isEmpty { return (users, nil) }
                 continue
             }
             if page == 1 { firstTotal = total }
@@ -78,22 +83,23 @@ extension CloudflareClient {
 
     /// What keeps a page of the Access users listing from showing where the listing stands, or nil.
     ///
-    /// A page must carry its `result` and a `result_info`; a `count` there must equal the users the page
-    /// holds, a `per_page` must not exceed what was asked for, and the page no more users than that.
-    /// With a `total_count`, a page shorter than its page size is the last one, so the users read must
-    /// then reach the total: a page cut short in the middle, or emptied, fails here. Without a total, the
-    /// page needs a `count`, which is then what shows a short page to be the last.
+    /// A page must carry its `result`. Its `result_info` is optional, as Cloudflare's SDK models it
+    /// (`V4PagePaginationArrayResultInfo`); what is there is checked: a `count` must equal the users the page
+    /// holds, a `per_page` must not exceed what was asked for, and the page no more users than that. With a
+    /// `total_count`, a page shorter than its page size is the last one, so the users read must then reach
+    /// the total: a page cut short in the middle, or emptied, fails here. A page without the `total_count`
+    /// that page 1 carried fails too: the API is then not answering as it began.
     ///
-    /// - Parameter readBefore: the users read on the pages before this one.
+    /// - Parameters:
+    ///   - readBefore: the users read on the pages before this one.
+    ///   - earlierTotal: the `total_count` of page 1, nil for page 1 or when it had none.
     static func accessUsersPageProblem(
-        _ envelope: Envelope<[AccessUser]>, requestedPerPage: Int, readBefore: Int
+        _ envelope: Envelope<[AccessUser]>, requestedPerPage: Int, readBefore: Int, earlierTotal: Int? = nil
     ) -> String? {
         guard let users = envelope.result else {
             return "the page came back successful but without its result, so it cannot show where the listing stands"
         }
-        guard let info = envelope.resultInfo else {
-            return "the page came back without result_info, so it cannot show whether more pages follow"
-        }
+        let info = envelope.resultInfo ?? ResultInfo()
         if let count = info.count, count != users.count {
             return "the page holds \(users.count) users but its result_info.count says \(count)"
         }
@@ -103,9 +109,9 @@ extension CloudflareClient {
                 + "were asked for"
         }
         guard let total = info.totalCount else {
-            guard info.count != nil else {
-                return "the page's result_info has neither total_count nor count, so a short page could not be "
-                    + "told from the last one"
+            if let earlierTotal {
+                return "the page came back without the total_count (\(earlierTotal)) that page 1 carried, so it "
+                    + "cannot show whether more pages follow"
             }
             return nil
         }

@@ -45,16 +45,18 @@ extension CloudflareClient {
     /// memory does not grow with the fleet.
     ///
     /// The listing ends only on the signals the API defines (ztguardd(8), LISTINGS AND COMPLETENESS): a
-    /// page whose `result_info.cursor` is empty, or an empty page whose `result_info.count` is 0. A page
-    /// that cannot prove where it stands (``registrationPageProblem(_:)``: no `result`, no `result_info`,
-    /// a count that disagrees with the page) is a transient failure, retried and then thrown: a short
-    /// answer is never the end of the listing. A cursor that comes back a second time is an error, never
-    /// an endless loop.
+    /// page whose `result_info.cursor` is empty or missing, or an empty page whose `result_info.count` is 0.
+    /// `result_info` and its fields are optional in Cloudflare's own SDK, so a page without them is read by
+    /// its cursor alone: an empty page without a count whose cursor goes on is followed, not taken for the
+    /// end. A page that is broken rather than terse (``registrationPageProblem(_:)``: no `result`, or a
+    /// count that disagrees with the page) is a transient failure, retried and then thrown: a short answer
+    /// is never the end of the listing. A cursor that comes back a second time is an error, never an
+    /// endless loop.
     ///
     /// - Parameter keepingBodies: false when `body` reads only the decoded registrations: each response
     ///   body is then freed before `body` runs, instead of being held while it does (`page.body` is empty).
-    /// - Parameter maxPages: a bound on the listing: one whose cursors never end fails after this many pages
-    ///   (100,000 pages of the API's largest `per_page` are 100 million registrations).
+    /// - Parameter maxPages: a bound on the listing, empty pages included: one whose cursors never end fails
+    ///   after this many pages (100,000 pages of the API's largest `per_page` are 100 million registrations).
     /// - Returns: how many registrations were listed.
     /// - Throws: ``CloudflareAPIError`` or ``TransportError`` when a page stayed unusable after the
     ///   retries; whatever `body` throws. Either way the listing is incomplete.
@@ -66,6 +68,7 @@ extension CloudflareClient {
         let path = accountPath + "/devices/registrations"
         var cursor: String?
         var seenCursors: Set<String> = []
+        var requested = 0
         var number = 0
         var listed = 0
         while true {
@@ -74,16 +77,21 @@ extension CloudflareClient {
             (envelope, raw) = try await send(
                 .get, path, query: query.queryItems(perPage: configuration.perPage, cursor: cursor),
                 expecting: [Registration].self, problem: Self.registrationPageProblem)
+            requested += 1
             if !keepingBodies { raw = [] }
-            // Both unwrap: the problem check above refused a page without them.
+            // The problem check above refused a page without its result.
             let registrations = envelope.result ?? []
             let next = envelope.resultInfo?.cursor ?? ""
-            if registrations.isEmpty { return listed }
-            number += 1
-            listed += registrations.count
-            try await body(RegistrationPage(number: number, registrations: registrations, body: raw))
-            guard !next.isEmpty else { return listed }
-            guard number < maxPages else {
+            if registrations.isEmpty {
+                // An empty page that counts itself 0 is the end; one without a count is where its cursor says.
+                if envelope.resultInfo?.count != nil || next.isEmpty { return listed }
+            } else {
+                number += 1
+                listed += registrations.count
+                try await body(RegistrationPage(number: number, registrations: registrations, body: raw))
+                guard !next.isEmpty else { return listed }
+            }
+            guard requested < maxPages else {
                 throw CloudflareAPIError(
                     code: .invalidResponse, status: 200, request: "GET \(path)",
                     hint: "the listing did not end within \(maxPages) pages; the listing is incomplete, so nothing will "
@@ -92,27 +100,25 @@ extension CloudflareClient {
             guard seenCursors.insert(next).inserted else {
                 throw CloudflareAPIError(
                     code: .repeatedCursor, status: 200, request: "GET \(path)",
-                    hint: "the API returned cursor \"\(next)\" twice after \(number) pages; the listing is incomplete, "
-                        + "so nothing will be acted on")
+                    hint: "the API returned cursor \"\(next)\" twice after \(requested) pages; the listing is "
+                        + "incomplete, so nothing will be acted on")
             }
             cursor = next
         }
     }
 
-    /// What keeps a page of the registrations listing from proving where the listing stands, or nil.
+    /// What keeps a page of the registrations listing from showing where the listing stands, or nil.
     ///
-    /// A page must carry its `result` (an array, not missing or null) and a `result_info` whose `count`
-    /// equals the number of registrations it holds: then an empty page is the end of the listing (its
-    /// count says 0), and a page the API cut short is told apart from the last one. A missing `cursor`
-    /// reads as the empty cursor that ends the listing.
+    /// A page must carry its `result` (an array, not missing or null). Its `result_info`, and the `count` and
+    /// `cursor` in it, are optional, as Cloudflare's SDK models them (`CursorPaginationResultInfo`); a `count`
+    /// that is there must equal the number of registrations the page holds, so that a page the API cut short
+    /// is told apart from the last one whenever the API says how long the page is. A missing `cursor` reads
+    /// as the empty cursor that ends the listing.
     static func registrationPageProblem(_ envelope: Envelope<[Registration]>) -> String? {
         guard let registrations = envelope.result else {
             return "the page came back successful but without its result, so it cannot show where the listing stands"
         }
-        guard let count = envelope.resultInfo?.count else {
-            return "the page came back without result_info.count, so a short page could not be told from the last one"
-        }
-        guard count == registrations.count else {
+        if let count = envelope.resultInfo?.count, count != registrations.count {
             return "the page holds \(registrations.count) registrations but its result_info.count says \(count)"
         }
         return nil
