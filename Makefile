@@ -119,9 +119,9 @@ build: deps
 
 # The suites about the process itself (a crash and its core, proxies, TLS, a gzip bomb, terminal output)
 # run a second time against the release binary, the one users install: the optimiser, the static link
-# and the order file change the process those suites judge. They need openssl and gzip.
+# and the order file change the process those suites judge. They need openssl, gzip and curl.
 PROCESS_SUITES := HostileAnswerIntegrationTests|ProcessHardeningIntegrationTests
-TEST_PACKAGES := openssl gzip
+TEST_PACKAGES := openssl gzip curl
 
 test: deps
 	$(call install_missing,$(TEST_PACKAGES))

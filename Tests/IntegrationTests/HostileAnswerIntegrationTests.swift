@@ -79,16 +79,6 @@ import Glibc
         #expect(result.stdoutText.split(separator: "\n").count == 1 + account.registrations.filter { !$0.isRevoked }.count)
     }
 
-    @Test("SSLKEYLOGFILE is dropped at start, and said so")
-    func keyLogIsIgnored() async throws {
-        let keyLog = FileManager.default.temporaryDirectory.appendingPathComponent("ztg-keys-\(UUID().uuidString)").path
-        let config = try writeConfiguration(apiBase: "http://127.0.0.1:1/client/v4", rules: "")
-        let result = try await runZTGuardd(
-            ["check-config", "--config", config], environment: ["CLOUDFLARE_API_TOKEN": token, "SSLKEYLOGFILE": keyLog])
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("ignoring SSLKEYLOGFILE"))
-    }
-
     @Test("hostile device names reach the terminal and the spreadsheet disarmed: plan and inventory, table and CSV")
     func hostileNamesAreDisarmed() async throws {
         let erase = "laptop\u{1B}[1A\u{1B}[2K\u{202E}"
@@ -228,11 +218,59 @@ extension ProcessHardeningIntegrationTests {
 
     @Test("a server that speaks only TLS 1.1 is refused at the handshake, even where OpenSSL's own floor allows it")
     func tlsBelowOneTwoIsRefused() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ztg-tls-\(UUID().uuidString)").path
+        let server = try await LoopbackTLSServer(protocolFlag: "-tls1_1")
+        defer { server.stop() }
+        let config = try writeConfiguration(apiBase: server.apiBase, rules: "")
+        let result = try await runZTGuardd(
+            ["inventory", "--config", config],
+            environment: ["CLOUDFLARE_API_TOKEN": token, "OPENSSL_CONF": server.permissiveConfiguration])
+        #expect(result.status == 1, "\(result.stderr)")
+        // Without the floor the handshake succeeds and only the self-signed certificate stops it.
+        #expect(result.stderr.contains("protocol version"), "\(result.stderr)")
+        #expect(!result.stderr.contains("certificate"), "\(result.stderr)")
+    }
+
+    @Test("SSLKEYLOGFILE is dropped at start: a TLS handshake writes no key log, where curl with the same variable does")
+    func keyLogIsNotWritten() async throws {
+        let server = try await LoopbackTLSServer(protocolFlag: "-tls1_3")
+        defer { server.stop() }
+        // The control: libcurl on this machine does write TLS secrets where SSLKEYLOGFILE says.
+        let controlLog = server.directory + "/curl-keys"
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-skS", "--max-time", "10", "-o", "/dev/null", server.apiBase]
+        curl.environment = ["SSLKEYLOGFILE": controlLog]
+        try curl.run()
+        curl.waitUntilExit()
+        let controlSize = (try? FileManager.default.attributesOfItem(atPath: controlLog)[.size] as? Int) ?? 0
+        try #require(controlSize > 0, "curl wrote no key log here: the test cannot tell")
+
+        let keyLog = server.directory + "/ztguardd-keys"
+        let config = try writeConfiguration(apiBase: server.apiBase, rules: "")
+        let result = try await runZTGuardd(
+            ["inventory", "--config", config], environment: ["CLOUDFLARE_API_TOKEN": token, "SSLKEYLOGFILE": keyLog])
+        // The handshake completes; the self-signed certificate then stops the request.
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("certificate"), "\(result.stderr)")
+        #expect(result.stderr.contains("ignoring SSLKEYLOGFILE"))
+        #expect(!FileManager.default.fileExists(atPath: keyLog), "TLS secrets were written to \(keyLog)")
+    }
+}
+
+/// `openssl s_server` on 127.0.0.1 with a fresh self-signed certificate, answering any request with a page of
+/// its own (`-www`), under an OpenSSL configuration that allows TLS 1.0 and up on both ends.
+private struct LoopbackTLSServer {
+    let directory: String
+    /// The OpenSSL configuration that allows TLS 1.0 and 1.1 (`OPENSSL_CONF`).
+    let permissiveConfiguration: String
+    let apiBase: String
+    private let process: Process
+
+    /// - Parameter protocolFlag: the one protocol the server speaks (`-tls1_1`, `-tls1_3`).
+    init(protocolFlag: String) async throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("ztg-tls-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        // An OpenSSL configuration that allows TLS 1.0 and 1.1, for both ends: the floor must be ztguardd's own.
-        let permissive = directory + "/openssl.cnf"
+        permissiveConfiguration = directory + "/openssl.cnf"
         try """
             openssl_conf = default_conf
             [default_conf]
@@ -242,7 +280,7 @@ extension ProcessHardeningIntegrationTests {
             [system_default_sect]
             MinProtocol = TLSv1
             CipherString = DEFAULT@SECLEVEL=0
-            """.write(toFile: permissive, atomically: true, encoding: .utf8)
+            """.write(toFile: permissiveConfiguration, atomically: true, encoding: .utf8)
         let certificate = Process()
         certificate.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         certificate.arguments = [
@@ -254,31 +292,35 @@ extension ProcessHardeningIntegrationTests {
         certificate.waitUntilExit()
         try #require(certificate.terminationStatus == 0)
 
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        server.arguments = [
-            "s_server", "-accept", "127.0.0.1:0", "-tls1_1", "-cert", directory + "/cert.pem", "-key", directory + "/key.pem",
-            "-www",
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = [
+            "s_server", "-accept", "127.0.0.1:0", protocolFlag, "-cert", directory + "/cert.pem", "-key",
+            directory + "/key.pem", "-www",
         ]
-        server.environment = ["OPENSSL_CONF": permissive]
+        process.environment = ["OPENSSL_CONF": permissiveConfiguration]
         let output = Pipe()
-        server.standardOutput = output
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer { server.terminate() }
-        let port = try #require(await acceptedPort(output.fileHandleForReading))
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        guard let port = await Self.acceptedPort(output.fileHandleForReading) else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw CancellationError()
+        }
+        apiBase = "https://127.0.0.1:\(port)/client/v4"
+    }
 
-        let config = try writeConfiguration(apiBase: "https://127.0.0.1:\(port)/client/v4", rules: "")
-        let result = try await runZTGuardd(
-            ["inventory", "--config", config], environment: ["CLOUDFLARE_API_TOKEN": token, "OPENSSL_CONF": permissive])
-        #expect(result.status == 1, "\(result.stderr)")
-        // Without the floor the handshake succeeds and only the self-signed certificate stops it.
-        #expect(result.stderr.contains("protocol version"), "\(result.stderr)")
-        #expect(!result.stderr.contains("certificate"), "\(result.stderr)")
+    /// Kills the server with SIGKILL and reaps it: a child of the test runner inherits its blocked SIGTERM
+    /// (Foundation's `Process` does not reset the signal mask), so `terminate()` would leave it running.
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// The port in `openssl s_server`'s "ACCEPT 127.0.0.1:PORT" line, read within 10 seconds.
-    private func acceptedPort(_ handle: FileHandle) async -> Int? {
+    private static func acceptedPort(_ handle: FileHandle) async -> Int? {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 var text = ""
