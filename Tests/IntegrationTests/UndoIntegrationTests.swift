@@ -28,6 +28,13 @@ private func revokingRun(_ server: FakeCloudflareServer, state: String) async th
     return (runID, revoked)
 }
 
+/// An account that stamps revocations with the real time, as Cloudflare does: undo compares them with the
+/// run's own start and end.
+private func undoAccount(count: Int) -> SimulatedAccount {
+    SimulatedAccount(
+        configuration: .init(clock: { Date() }), fleet: SimulatedFleet.generated(count: count, seed: 7, now: referenceNow))
+}
+
 private func freshState() -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("ztg-undo-\(UUID().uuidString)").path
 }
@@ -37,7 +44,7 @@ private func freshState() -> String {
 @Suite struct UndoIntegrationTests {
     @Test("undo unrevokes exactly what the run revoked, once the rule that revoked them is gone")
     func undoRestoresTheRun() async throws {
-        let account = makeAccount(count: 300)
+        let account = undoAccount(count: 300)
         let state = freshState()
         try await withFakeAPI(account) { server in
             let (runID, revoked) = try await revokingRun(server, state: state)
@@ -53,7 +60,7 @@ private func freshState() -> String {
 
     @Test("unrevokes whose answers are lost after the API applied them end done, each applied once")
     func lostUnrevokeAnswers() async throws {
-        let account = makeAccount(count: 600)
+        let account = undoAccount(count: 600)
         let state = freshState()
         let unrevokes: @Sendable (HTTPRequest) -> Bool = { $0.url.contains("/registrations/unrevoke") }
         try await withFakeAPI(account, faults: .every(2, .lostAnswer, where: unrevokes)) { server in
@@ -72,7 +79,7 @@ private func freshState() -> String {
 
     @Test("undo leaves revoked what a current rule would revoke again, and says which rule")
     func currentRuleKeepsItRevoked() async throws {
-        let account = makeAccount(count: 300)
+        let account = undoAccount(count: 300)
         let state = freshState()
         try await withFakeAPI(account) { server in
             let (runID, revoked) = try await revokingRun(server, state: state)
@@ -91,7 +98,7 @@ private func freshState() -> String {
         "duplicate", "foreign run id", "not an id",
     ])
     func tamperedReportIsRefused(tampering: String) async throws {
-        let account = makeAccount(count: 300)
+        let account = undoAccount(count: 300)
         let state = freshState()
         try await withFakeAPI(account) { server in
             let (runID, revoked) = try await revokingRun(server, state: state)
@@ -120,9 +127,41 @@ private func freshState() -> String {
         }
     }
 
+    @Test("a registration someone else revoked, added to the report, is left revoked: its revoked_at is not the run's")
+    func foreignRevocationIsLeftRevoked() async throws {
+        let account = undoAccount(count: 300)
+        let state = freshState()
+        try await withFakeAPI(account) { server in
+            let (runID, revoked) = try await revokingRun(server, state: state)
+            try #require(!revoked.isEmpty)
+            // An active registration the run did not touch, revoked by an administrator an hour before the run.
+            let foreign = try #require(account.registrations.first { !$0.isRevoked && !revoked.contains($0.id) })
+            _ = account.update(id: foreign.id) { $0.revokedAt = Date() - 3_600 }
+            let path = "\(state)/runs/\(runID).json"
+            var report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+                as? [String: Any])
+            var actions = try #require(report["actions"] as? [[String: Any]])
+            var forged = try #require(actions.first { $0["outcome"] as? String == "done" })
+            forged["registration_id"] = foreign.id
+            actions.append(forged)
+            report["actions"] = actions
+            try JSONSerialization.data(withJSONObject: report).write(to: URL(fileURLWithPath: path))
+
+            let config = try writeConfiguration(apiBase: server.baseURL, rules: "")
+            let result = try await runZTGuardd(["undo", runID, "--config", config],
+                environment: ["CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state])
+            #expect(result.status == 0, "\(result.stderr)")
+            let unrevoked = account.changes.filter { $0.kind == .unrevoked }.map(\.registrationID)
+            #expect(unrevoked.sorted() == revoked.sorted(), "exactly the run's own revocations")
+            #expect(account.registration(id: foreign.id)?.isRevoked == true)
+            let line = result.stdoutText.split(separator: "\n").first { $0.contains(foreign.id) }
+            #expect(line?.hasPrefix("skipped:") == true && line?.contains("not during the run") == true, "\(line ?? "")")
+        }
+    }
+
     @Test("undo applies [exclude] and max_actions_per_run, and skips what is no longer revoked")
     func undoAppliesExclusionsAndLimits() async throws {
-        let account = makeAccount(count: 400)
+        let account = undoAccount(count: 400)
         let state = freshState()
         try await withFakeAPI(account) { server in
             let (runID, revoked) = try await revokingRun(server, state: state)

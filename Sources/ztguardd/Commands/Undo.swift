@@ -8,7 +8,7 @@ import Rules
 ///
 /// The report file is input, not truth: whoever can write the state directory could add an ID to it. So
 /// undo validates the report, reads each registration's state now, and unrevokes only what the run
-/// revoked, is still revoked, is not exempted by `[exclude]`, and no current rule would revoke or delete
+/// revoked (its `revoked_at` falls within the run), is still revoked, is not exempted by `[exclude]`, and no current rule would revoke or delete
 /// again; within `max_actions_per_run`, checked before the first request.
 struct Undo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -71,7 +71,8 @@ struct Undo: AsyncParsableCommand {
             let directory = configuration.ruleSet.needsAccessUsers ? Directory(accessUsers: try await client.accessUsers()) : nil
             let leftAlone = Self.decide(
                 revoked: revoked, current: current, ruleSet: configuration.ruleSet, directory: directory,
-                graceMarks: (try? state.graceMarks()) ?? GraceMarks(), at: now)
+                graceMarks: (try? state.graceMarks()) ?? GraceMarks(), at: now,
+                runWindow: Self.window(of: original))
 
             let undoRunID = UUID().uuidString.lowercased()
             var report = RunReport(runID: undoRunID, startedAt: now, dryRun: dryRun, listed: current.count, actions: [], aborted: nil)
@@ -147,15 +148,29 @@ struct Undo: AsyncParsableCommand {
         return nil
     }
 
+    /// How far a registration's `revoked_at` (Cloudflare's clock) may fall outside the run's `started_at` …
+    /// `finished_at` (this machine's clock) and still be the run's doing: clocks that NTP keeps apart by more
+    /// than this are broken.
+    static let clockMargin: TimeInterval = 300
+
+    /// The instants within which run `report` revoked what it revoked: from its start to its end, widened by
+    /// ``clockMargin``; without a `finished_at` (a run killed before it wrote one), from its start on.
+    static func window(of report: RunReport) -> ClosedRange<Date> {
+        let end = report.finishedAt.map { max($0, report.startedAt) + clockMargin } ?? .distantFuture
+        return (report.startedAt - clockMargin)...end
+    }
+
     /// What undo leaves alone, and why: a reason per registration ID of `revoked`.
     ///
     /// - A registration gone or no longer revoked is left as it is.
+    /// - One revoked outside `runWindow` (its `revoked_at` says when) was not revoked by that run, whatever
+    ///   its report says: someone else revoked it, and undo leaves it to them.
     /// - One the top-level `[exclude]` exempts is never touched, by undo either.
     /// - One that a current rule would revoke or delete once it is active again (now, or once its grace has
     ///   passed) would only be revoked again by the next run: undo says which rule, and leaves it revoked.
     static func decide(
         revoked: [RunReport.Action], current: [Registration], ruleSet: RuleSet, directory: Directory?,
-        graceMarks: GraceMarks, at now: Date
+        graceMarks: GraceMarks, at now: Date, runWindow: ClosedRange<Date>
     ) -> [String: String] {
         var leftAlone: [String: String] = [:]
         let byID = Dictionary(current.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -164,7 +179,17 @@ struct Undo: AsyncParsableCommand {
                 leftAlone[action.registrationID] = "deleted since run; nothing to unrevoke"
                 continue
             }
-            if !registration.isRevoked { leftAlone[action.registrationID] = "no longer revoked; nothing to unrevoke" }
+            guard let revokedAt = registration.revokedAt else {
+                leftAlone[action.registrationID] = "no longer revoked; nothing to unrevoke"
+                continue
+            }
+            if !runWindow.contains(revokedAt) {
+                let start = RFC3339.string(from: runWindow.lowerBound + clockMargin)
+                let end = runWindow.upperBound == .distantFuture
+                    ? "" : " to " + RFC3339.string(from: runWindow.upperBound - clockMargin)
+                leftAlone[action.registrationID] = "revoked at \(RFC3339.string(from: revokedAt)), not during the run "
+                    + "(\(start)\(end), give or take \(Int(clockMargin) / 60) minutes); not its doing, left revoked"
+            }
         }
         let stillRevoked = current.filter { $0.isRevoked && leftAlone[$0.id] == nil }
         // The [exclude] table, as a rule that would unrevoke every revoked registration.
