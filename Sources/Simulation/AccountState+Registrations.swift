@@ -161,6 +161,7 @@ extension AccountState {
         case .found(let found): indices = found
         case .refused(let answer): return answer
         }
+        appliedRequests.append(.init(kind: revoke ? .revoked : .unrevoked, registrationIDs: target.values(for: "id"), time: now))
         for index in indices {
             var registration = entries[index].registration
             guard registration.isRevoked != revoke else { continue }
@@ -179,6 +180,7 @@ extension AccountState {
         case .found(let found): indices = found
         case .refused(let answer): return answer
         }
+        appliedRequests.append(.init(kind: .deleted, registrationIDs: ids, time: now))
         for index in indices {
             let id = entries[index].registration.id
             deletions[id] = now

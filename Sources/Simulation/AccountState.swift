@@ -51,6 +51,7 @@ struct AccountState {
     var requestLog: [SimulatedAccount.RequestRecord] = []
     var requestCounts: [SimulatedAccount.Endpoint: Int] = [:]
     var changes: [SimulatedAccount.RegistrationChange] = []
+    var appliedRequests: [SimulatedAccount.AppliedRequest] = []
     var deletions: [String: Date] = [:]
 
     init(configuration: SimulatedAccount.Configuration, fleet: SimulatedFleet) {

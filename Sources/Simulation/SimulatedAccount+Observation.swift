@@ -42,6 +42,16 @@ extension SimulatedAccount {
         }
     }
 
+    /// A revoke, unrevoke or delete request the account applied, with every registration ID it carried:
+    /// those it changed and those already in the target state alike. Where ``RegistrationChange`` shows what
+    /// changed, this shows what the client sent, so a test can prove no ID was sent twice.
+    public struct AppliedRequest: Sendable, Hashable {
+        public var kind: RegistrationChange.Kind
+        /// In the order sent, repeats included.
+        public var registrationIDs: [String]
+        public var time: Date
+    }
+
     /// A change the API made to a registration. Requests that changed nothing (revoking a revoked one)
     /// record none, so a test can prove an action was applied exactly once.
     public struct RegistrationChange: Sendable, Hashable {

@@ -117,6 +117,20 @@ extension SimulatedAccount {
     /// Every revocation, unrevocation and deletion the API applied, in order.
     public var changes: [RegistrationChange] { state.withLock { $0.changes } }
 
+    /// Every revoke, unrevoke and delete request applied so far, in order, with the IDs it carried.
+    public var appliedRequests: [AppliedRequest] { state.withLock { $0.appliedRequests } }
+
+    /// How many applied requests of `kind` carried each registration ID: 1 for every ID acted on exactly once.
+    public func timesSent(_ kind: RegistrationChange.Kind) -> [String: Int] {
+        state.withLock { state in
+            var counts: [String: Int] = [:]
+            for request in state.appliedRequests where request.kind == kind {
+                for id in request.registrationIDs { counts[id, default: 0] += 1 }
+            }
+            return counts
+        }
+    }
+
     /// The ids of the registrations deleted through the API, and when.
     public var deletedRegistrationIDs: [String: Date] { state.withLock { $0.deletions } }
 
@@ -126,6 +140,7 @@ extension SimulatedAccount {
             state.requestLog = []
             state.requestCounts = [:]
             state.changes = []
+            state.appliedRequests = []
             state.deletions = [:]
         }
     }

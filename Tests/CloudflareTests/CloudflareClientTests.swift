@@ -172,11 +172,10 @@ import Testing
         #expect(results.allSatisfy { $0.failed.isEmpty })
     }
 
-    @Test("a delete whose answer was lost and whose retry says 404 is checked and counted done")
+    @Test("a delete whose answer was lost is read back before anything is sent again, and counted done")
     func lostDeleteAnswerIsVerified() async throws {
         let transport = FakeTransport([
             .failure(TransportError(code: .connectionFailed, detail: "Connection reset by peer")),
-            .envelope(status: 404, success: false, errors: #"[{"code":1004,"message":"registration not found"}]"#),
             // The check: neither registration exists any more.
             .registrationsPage(ids: [], cursor: ""),
         ])
@@ -184,9 +183,29 @@ import Testing
         try await makeClient(transport).apply(.delete, to: ["x", "y"], batchSize: 50) { results.append($0) }
         #expect(results == [BatchResult(action: .delete, done: ["x", "y"], failed: [:])])
         let sent = await transport.sentRequests
-        #expect(sent.map(\.method) == [.delete, .delete, .get])
-        #expect(sent[2].target.contains("id=x&id=y"))
-        #expect(sent[2].target.contains("status=all"))
+        try #require(sent.map(\.method) == [.delete, .get], "the delete is not sent a second time unread")
+        #expect(sent[1].target.contains("id=x&id=y"))
+        #expect(sent[1].target.contains("status=all"))
+    }
+
+    @Test("a revoke lost after the API applied part of it: read back, then only the rest is sent again")
+    func lostRevokeSendsOnlyTheRest() async throws {
+        let transport = FakeTransport([
+            .failure(TransportError(code: .connectionFailed, detail: "Connection reset by peer")),
+            // The check: a is revoked already, b is not.
+            .envelope(
+                result: "[" + FakeTransport.Reply.registrationJSON(id: "a", revokedAt: "2026-11-23T12:00:00Z") + ","
+                    + FakeTransport.Reply.registrationJSON(id: "b") + "]",
+                resultInfo: #"{"count":2,"cursor":""}"#),
+            .envelope(result: "{}"),
+        ])
+        var results: [BatchResult] = []
+        try await makeClient(transport).apply(.revoke, to: ["a", "b"], batchSize: 50) { results.append($0) }
+        #expect(results == [BatchResult(action: .revoke, done: ["a", "b"], failed: [:])])
+        let sent = await transport.sentRequests
+        try #require(sent.map(\.method) == [.post, .get, .post])
+        #expect(sent[0].target.hasSuffix("revoke?id=a&id=b"))
+        #expect(sent[2].target.hasSuffix("revoke?id=b"), "only what the read-back found undone: \(sent[2].target)")
     }
 
     @Test("a batch that really fails is reported failed, and the next batch still runs")

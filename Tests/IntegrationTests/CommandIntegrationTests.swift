@@ -193,18 +193,6 @@ import Testing
 
         // The same rules, written out longhand over the account's own records.
         let day: TimeInterval = 86_400
-        func versionBelow(_ text: String?, _ limit: [Int]) -> Bool {
-            guard let text, !text.isEmpty else { return false }
-            let parts = text.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) }
-            guard parts.allSatisfy({ $0 != nil }) else { return false }
-            let numbers = parts.map { $0! }
-            for index in 0..<max(numbers.count, limit.count) {
-                let a = index < numbers.count ? numbers[index] : 0
-                let b = index < limit.count ? limit[index] : 0
-                if a != b { return a < b }
-            }
-            return false
-        }
         var expected: [String: String] = [:]
         for registration in account.registrations {
             if registration.deviceName.hasPrefix("warp-connector-") { continue }

@@ -23,9 +23,33 @@ private let rules = """
     client_version_below = "2024.6.415"
     """
 
-/// An enforcer over the real libcurl transport, with `batch_size` 50 and virtual time.
-private func enforcer(_ server: FakeCloudflareServer, dryRun: Bool = false, state: StateStore? = nil) throws -> Enforcer {
-    let path = try writeConfiguration(apiBase: server.baseURL, extra: "dry_run = \(dryRun)", rules: rules)
+/// What `rules` select in `account` at `referenceNow`, written out longhand over the account's own records:
+/// active registrations last seen more than 90 days ago are deleted, the other active ones with a client
+/// below 2024.6.415 revoked.
+private func expectedActions(_ account: SimulatedAccount) -> (deletes: [String], revokes: [String]) {
+    var deletes: [String] = []
+    var revokes: [String] = []
+    for registration in account.registrations where registration.revokedAt == nil {
+        if referenceNow.timeIntervalSince(registration.lastSeenAt) > 90 * 86_400 {
+            deletes.append(registration.id)
+        } else if versionBelow(registration.clientVersion, [2024, 6, 415]) {
+            revokes.append(registration.id)
+        }
+    }
+    return (deletes.sorted(), revokes.sorted())
+}
+
+/// Each of `ids` once: what ``SimulatedAccount/timesSent(_:)`` shows when nothing was sent twice.
+private func once(_ ids: [String]) -> [String: Int] {
+    Dictionary(ids.map { ($0, 1) }, uniquingKeysWith: +)
+}
+
+/// An enforcer over the real libcurl transport, with `batch_size` 50 (or `batchSize`) and virtual time.
+private func enforcer(
+    _ server: FakeCloudflareServer, dryRun: Bool = false, state: StateStore? = nil, batchSize: Int = 50
+) throws -> Enforcer {
+    let path = try writeConfiguration(
+        apiBase: server.baseURL, extra: "dry_run = \(dryRun)", batchSize: batchSize, rules: rules)
     let configuration = try CommandContext.loadConfiguration(at: path)
     return Enforcer(
         configuration: configuration, client: try curlClient(server), state: state,
@@ -34,19 +58,25 @@ private func enforcer(_ server: FakeCloudflareServer, dryRun: Bool = false, stat
 }
 
 @Suite struct EnforcementIntegrationTests {
-    @Test("a run deletes and revokes exactly the planned registrations, in ceil(n / batch_size) requests per action")
+    @Test("a run deletes and revokes exactly the selected registrations, each in one request, ceil(n / batch_size) per action")
     func actsExactlyOnThePlan() async throws {
         let account = makeAccount(count: 1_500)
-        let outcome = try await withFakeAPI(account) { try await enforcer($0).run() }
+        let expected = expectedActions(account)
+        // Batches of 10: both actions span several, so an ID put into two batches would show.
+        let outcome = try await withFakeAPI(account) { try await enforcer($0, batchSize: 10).run() }
         #expect(outcome.status == .succeeded)
         let deleted = outcome.report.actions.filter { $0.action == .delete }.map(\.registrationID)
         let revoked = outcome.report.actions.filter { $0.action == .revoke }.map(\.registrationID)
         #expect(!deleted.isEmpty && !revoked.isEmpty)
+        // Every selected registration sent in exactly one applied request, and nothing else.
+        #expect(account.timesSent(.deleted) == once(expected.deletes))
+        #expect(account.timesSent(.revoked) == once(expected.revokes))
         #expect(outcome.report.actions.allSatisfy { $0.outcome == .done })
         #expect(Set(account.deletedRegistrationIDs.keys) == Set(deleted))
         #expect(Set(account.changes.filter { $0.kind == .revoked }.map(\.registrationID)) == Set(revoked))
-        #expect(account.requestCount(for: .deleteRegistrations) == (deleted.count + 49) / 50)
-        #expect(account.requestCount(for: .revokeRegistrations) == (revoked.count + 49) / 50)
+        #expect(expected.revokes.count > 20 && expected.deletes.count > 20)
+        #expect(account.requestCount(for: .deleteRegistrations) == (deleted.count + 9) / 10)
+        #expect(account.requestCount(for: .revokeRegistrations) == (revoked.count + 9) / 10)
     }
 
     @Test("a dry run sends no mutating request at all and records every action as planned")
@@ -65,9 +95,10 @@ private func enforcer(_ server: FakeCloudflareServer, dryRun: Bool = false, stat
     ])
     func lostAnswersAreDone(fault: FaultPlan.Fault) async throws {
         let account = makeAccount(count: 1_000)
+        let expected = expectedActions(account)
         let mutating: @Sendable (HTTPRequest) -> Bool = { $0.method != .get }
         let (outcome, injected) = try await withFakeAPI(account, faults: .every(2, fault, where: mutating)) { server in
-            (try await enforcer(server).run(), server.injectedCount(of: fault))
+            (try await enforcer(server, batchSize: 10).run(), server.injectedCount(of: fault))
         }
         #expect(injected >= 2, "the fault was injected")
         #expect(outcome.status == .succeeded)
@@ -75,9 +106,12 @@ private func enforcer(_ server: FakeCloudflareServer, dryRun: Bool = false, stat
         #expect(outcome.report.actions.allSatisfy { $0.outcome == .done })
         let deleted = outcome.report.actions.filter { $0.action == .delete }.map(\.registrationID)
         #expect(account.deletedRegistrationIDs.keys.sorted() == deleted.sorted())
-        // Compared as lists, not sets: a registration revoked twice (a retry that did not check) would show.
-        let revocations = account.changes.filter { $0.kind == .revoked }.map(\.registrationID)
-        #expect(revocations.sorted() == outcome.report.actions.filter { $0.action == .revoke }.map(\.registrationID).sorted())
+        // Counted over the requests the account applied: an ID sent again after a lost answer, without
+        // reading back first, or put into two batches, shows as 2 (the account's changes would not show it:
+        // revoking a revoked registration changes nothing).
+        #expect(account.timesSent(.deleted) == once(expected.deletes))
+        #expect(account.timesSent(.revoked) == once(expected.revokes))
+        #expect(outcome.report.actions.filter { $0.action == .revoke }.map(\.registrationID).sorted() == expected.revokes)
     }
 
     @Test("a batch that really fails is failed in the report, and the other batches still run")

@@ -193,3 +193,18 @@ final class AuditRecords: Sendable {
         }
     }
 }
+
+/// Whether WARP version `text` is below `limit`, compared number by number, written out here rather than
+/// taken from the rules' own parser: what the tests' expectations compute the rules' selections with.
+func versionBelow(_ text: String?, _ limit: [Int]) -> Bool {
+    guard let text, !text.isEmpty else { return false }
+    let parts = text.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) }
+    guard parts.allSatisfy({ $0 != nil }) else { return false }
+    let numbers = parts.map { $0! }
+    for index in 0..<max(numbers.count, limit.count) {
+        let a = index < numbers.count ? numbers[index] : 0
+        let b = index < limit.count ? limit[index] : 0
+        if a != b { return a < b }
+    }
+    return false
+}

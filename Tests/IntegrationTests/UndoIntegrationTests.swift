@@ -73,6 +73,8 @@ private func freshState() -> String {
             #expect(server.injectedCount(of: .lostAnswer) >= 1)
             let unrevoked = account.changes.filter { $0.kind == .unrevoked }.map(\.registrationID)
             #expect(unrevoked.sorted() == revoked.sorted(), "each once, none twice")
+            #expect(account.timesSent(.unrevoked) == Dictionary(revoked.map { ($0, 1) }, uniquingKeysWith: +),
+                "each sent in one applied request only, the lost ones read back instead of sent again")
             #expect(result.stdoutText.split(separator: "\n").filter { $0.hasPrefix("done: unrevoke") }.count == revoked.count)
         }
     }

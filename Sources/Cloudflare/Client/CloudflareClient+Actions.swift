@@ -1,4 +1,5 @@
 public import Rules
+import Logging
 
 /// What became of one batch of revoke, unrevoke or delete.
 public struct BatchResult: Sendable, Equatable {
@@ -13,9 +14,13 @@ extension CloudflareClient {
     /// Applies `action` to `registrationIDs`, `batchSize` ids per request, and reports each batch
     /// to `onBatch` as it completes. A failed batch does not stop the others.
     ///
-    /// Requests are retried like reads. When a batch still fails (or a retry is refused because
-    /// the first attempt did apply), the registrations are listed again and those already in the
-    /// target state count as done: check, don't guess, and never act twice.
+    /// Each id is sent in one batch only, and never sent again unread: a request that failed may still
+    /// have been applied (an answer lost on the way back), so before a batch is sent again its
+    /// registrations are listed, and those already in the target state count as done. Only the rest is
+    /// sent again, as often as the retry policy allows for a transient failure; a refusal of the whole
+    /// request that still let some of it through gets one more try for the rest (one id the API refuses,
+    /// say deleted meanwhile by someone else, fails a whole bulk request). Check, don't guess, and never
+    /// act twice.
     public func apply(
         _ action: RuleAction, to registrationIDs: [String], batchSize: Int,
         onBatch: (BatchResult) async throws -> Void
@@ -25,44 +30,69 @@ extension CloudflareClient {
         while start < registrationIDs.count {
             let batch = Array(registrationIDs[start..<min(start + size, registrationIDs.count)])
             start += size
-            try await onBatch(await applyBatch(action, to: batch, secondChance: true))
+            try await onBatch(await applyBatch(action, to: batch))
         }
     }
 
-    private func applyBatch(_ action: RuleAction, to ids: [String], secondChance: Bool) async -> BatchResult {
-        do {
-            try await mutate(action, ids)
-            return BatchResult(action: action, done: ids, failed: [:])
-        } catch {
-            if let apiError = error as? CloudflareAPIError, apiError.isAuthenticationFailure {
-                return BatchResult(action: action, done: [], failed: failures(ids, error))
+    private func applyBatch(_ action: RuleAction, to ids: [String]) async -> BatchResult {
+        var done: [String] = []
+        var remaining = ids
+        var attempts = 0
+        var secondChance = true
+        while true {
+            attempts += 1
+            let failure: any Error
+            do {
+                try await mutate(action, remaining)
+                return BatchResult(action: action, done: done + remaining, failed: [:])
+            } catch {
+                failure = error
+            }
+            if let apiError = failure as? CloudflareAPIError, apiError.isAuthenticationFailure {
+                return BatchResult(action: action, done: done, failed: failures(remaining, failure))
             }
             let reached: Set<String>
             do {
-                reached = try await idsInTargetState(action, ids)
+                reached = try await idsInTargetState(action, remaining)
             } catch {
-                return BatchResult(action: action, done: [], failed: failures(ids, error))
+                return BatchResult(action: action, done: done, failed: failures(remaining, error))
             }
-            let done = ids.filter { reached.contains($0) }
-            let remaining = ids.filter { !reached.contains($0) }
-            // One id the API refuses (say, deleted meanwhile by someone else) fails a whole bulk
-            // request; the others deserve one more try on their own.
-            if secondChance, !done.isEmpty, !remaining.isEmpty {
-                let retried = await applyBatch(action, to: remaining, secondChance: false)
-                return BatchResult(action: action, done: done + retried.done, failed: retried.failed)
+            let progressed = remaining.contains { reached.contains($0) }
+            done += remaining.filter { reached.contains($0) }
+            remaining = remaining.filter { !reached.contains($0) }
+            if remaining.isEmpty { return BatchResult(action: action, done: done, failed: [:]) }
+
+            let transient = Self.isRetryable(failure) && attempts < configuration.retry.maxAttempts
+            let partlyRefused = !Self.isRetryable(failure) && progressed && secondChance
+            guard transient || partlyRefused else {
+                return BatchResult(action: action, done: done, failed: failures(remaining, failure))
             }
-            return BatchResult(action: action, done: done, failed: failures(remaining, error))
+            if partlyRefused {
+                secondChance = false
+            } else {
+                let delay = configuration.retry.delay(beforeRetry: attempts - 1)
+                logger.notice(
+                    "Cloudflare API request failed; read back, sending the rest again",
+                    metadata: [
+                        "action": "\(action.rawValue)", "error": "\(failure)", "done": "\(done.count)",
+                        "remaining": "\(remaining.count)", "delay_ms": "\(delay.milliseconds)",
+                    ])
+                do { try await time.sleep(for: delay) } catch {
+                    return BatchResult(action: action, done: done, failed: failures(remaining, error))
+                }
+            }
         }
     }
 
+    /// Sends `action` for `ids` once: a failure is thrown, not retried (the caller reads back first).
     private func mutate(_ action: RuleAction, _ ids: [String]) async throws {
         var query = QueryItems()
         for id in ids { query.append("id", id) }
         let path = accountPath + "/devices/registrations"
         switch action {
-        case .revoke: _ = try await send(.post, path + "/revoke", query: query, expecting: IgnoredPayload.self)
-        case .unrevoke: _ = try await send(.post, path + "/unrevoke", query: query, expecting: IgnoredPayload.self)
-        case .delete: _ = try await send(.delete, path, query: query, expecting: IgnoredPayload.self)
+        case .revoke: _ = try await send(.post, path + "/revoke", query: query, expecting: IgnoredPayload.self, retrying: false)
+        case .unrevoke: _ = try await send(.post, path + "/unrevoke", query: query, expecting: IgnoredPayload.self, retrying: false)
+        case .delete: _ = try await send(.delete, path, query: query, expecting: IgnoredPayload.self, retrying: false)
         }
     }
 

@@ -52,11 +52,15 @@ public struct CloudflareClient: Sendable {
     ///   is. Such an answer is a transient failure (ztguardd(8), LISTINGS AND COMPLETENESS): retried like
     ///   a malformed body, then thrown as ``CloudflareAPIError/Code/invalidResponse`` with the problem as
     ///   its hint.
+    /// - Parameter retrying: false for a request that changes the account: its failure is thrown at once
+    ///   (after any 429 pauses, which the API answers without applying anything), because a request whose
+    ///   answer was lost may have been applied, and only reading the account back tells. The caller does
+    ///   that before it sends anything again.
     /// - Throws: ``CloudflareAPIError`` for a refusal or an answer that stayed unusable after the
     ///   retries; ``TransportError`` when no answer arrived after the retries.
     func send<Payload: Decodable>(
         _ method: HTTPRequest.Method, _ path: String, query: QueryItems = QueryItems(), expecting: Payload.Type,
-        problem: (Envelope<Payload>) -> String? = { _ in nil }
+        retrying: Bool = true, problem: (Envelope<Payload>) -> String? = { _ in nil }
     ) async throws -> (envelope: Envelope<Payload>, body: [UInt8]) {
         let url = configuration.apiBase + path + query.encoded
         let request = HTTPRequest(
@@ -118,11 +122,11 @@ public struct CloudflareClient: Sendable {
                 }
             } catch let error as TransportError {
                 // Not worth another try: a request libcurl refused, a certificate it rejected, an answer too large.
-                guard ![.initializationFailed, .tlsFailed, .answerTooLarge].contains(error.code) else { throw error }
+                guard Self.isRetryable(error) else { throw error }
                 failure = error
             }
             retries += 1
-            guard retries < policy.maxAttempts else { throw failure }
+            guard retrying, retries < policy.maxAttempts else { throw failure }
             let delay = policy.delay(beforeRetry: retries - 1)
             logger.notice(
                 "Cloudflare API request failed; retrying",
@@ -172,6 +176,16 @@ public struct CloudflareClient: Sendable {
             return page as? Envelope<Payload>
         }
         return try? JSONDecoder().decode(Envelope<Payload>.self, from: Data(body))
+    }
+
+    /// Whether `error`, thrown by ``send(_:_:query:expecting:retrying:problem:)``, is worth another try: a
+    /// transient answer, or no answer at all from a transfer libcurl could make.
+    static func isRetryable(_ error: any Error) -> Bool {
+        switch error {
+        case let error as CloudflareAPIError: isRetryable(error)
+        case let error as TransportError: ![.initializationFailed, .tlsFailed, .answerTooLarge].contains(error.code)
+        default: false
+        }
     }
 
     /// Transient failures (ztguardd(8), RATE LIMITS AND RETRIES): 408, 5xx, an unusable body, and

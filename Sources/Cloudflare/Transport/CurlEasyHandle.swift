@@ -51,6 +51,11 @@ final class CurlEasyHandle {
         try set(CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2)
         if !isTLS { try set(CURLOPT_NOPROXY, string: "*") }
         try set(CURLOPT_NOSIGNAL, 1)
+        // A request that changes the account goes out on a new connection: when a reused connection dies
+        // before any answer arrives, libcurl sends the request again by itself, and a revoke or delete whose
+        // answer was lost after the API applied it would be sent twice. The client reads the account back
+        // instead (CloudflareClient.apply); a new connection costs one handshake per batch.
+        if request.method != .get { try set(CURLOPT_FRESH_CONNECT, 1) }
         // TLS verification is always on; these are libcurl's defaults, set so no future change weakens them.
         try set(CURLOPT_SSL_VERIFYPEER, 1)
         try set(CURLOPT_SSL_VERIFYHOST, 2)
