@@ -13,6 +13,9 @@ import Testing
         ("empty result, full result_info", .envelope(result: "[]", resultInfo: #"{"count":2,"per_page":2,"cursor":"c2"}"#)),
         ("a result that is not an array", .envelope(
             result: FakeTransport.Reply.registrationJSON(id: "c"), resultInfo: #"{"count":1,"per_page":2,"cursor":"c2"}"#)),
+        ("no result_info, after a first page that counted itself", .envelope(result: "[]")),
+        ("result_info without count, after a first page that counted itself",
+            .envelope(result: "[]", resultInfo: #"{"per_page":2,"cursor":""}"#)),
         ("count below the page", .envelope(
             result: "[" + FakeTransport.Reply.registrationJSON(id: "c") + "]",
             resultInfo: #"{"count":0,"per_page":2,"cursor":""}"#)),
@@ -21,7 +24,7 @@ import Testing
             resultInfo: #"{"count":2,"per_page":2,"cursor":""}"#)),
     ]
 
-    @Test("a short registrations page is retried, and the listing is then exact", arguments: 0..<6)
+    @Test("a short registrations page is retried, and the listing is then exact", arguments: 0..<8)
     func shortRegistrationPageIsRetried(index: Int) async throws {
         let transport = FakeTransport([
             .registrationsPage(ids: ["a", "b"], cursor: "c1"),
@@ -32,12 +35,12 @@ import Testing
         let registrations = try await makeClient(transport).registrations(RegistrationQuery())
         #expect(registrations.map(\.id) == ["a", "b", "c", "d", "e"])
         let targets = await transport.sentRequests.map(\.target)
-        #expect(targets.count == 4)
+        try #require(targets.count == 4)
         // The short answer's request was sent again, with the same cursor.
         #expect(targets[1].contains("cursor=c1") && targets[2].contains("cursor=c1"))
     }
 
-    @Test("a registrations page that stays short fails the listing after the retries", arguments: 0..<6)
+    @Test("a registrations page that stays short fails the listing after the retries", arguments: 0..<8)
     func shortRegistrationPageFails(index: Int) async throws {
         let transport = FakeTransport(
             [.registrationsPage(ids: ["a", "b"], cursor: "c1")]
@@ -92,17 +95,17 @@ import Testing
         let registrations = try await makeClient(transport).registrations(RegistrationQuery())
         #expect(registrations.map(\.id) == ["a", "b", "c", "d", "e"])
         let targets = await transport.sentRequests.map(\.target)
-        #expect(targets.count == 3)
+        try #require(targets.count == 3)
         #expect(targets[1].contains("cursor=c1") && targets[2].contains("cursor=c2"))
     }
 
     @Test("an empty page without count whose cursor goes on is followed, not taken for the end")
     func emptyPageWithoutCountFollowsItsCursor() async throws {
         let transport = FakeTransport([
-            .registrationsPage(ids: ["a", "b"], cursor: "c1"),
+            Self.tersePage(["a", "b"], resultInfo: #"{"cursor":"c1"}"#),
             Self.tersePage([], resultInfo: #"{"per_page":2,"cursor":"c1b"}"#),
             Self.tersePage([], resultInfo: #"{"cursor":"c1c"}"#),
-            .registrationsPage(ids: ["c", "d"], cursor: ""),
+            Self.tersePage(["c", "d"], resultInfo: #"{"cursor":""}"#),
         ])
         var pages: [[String]] = []
         let listed = try await makeClient(transport).forEachRegistrationPage(RegistrationQuery()) {
@@ -111,7 +114,7 @@ import Testing
         #expect(listed == 4)
         #expect(pages == [["a", "b"], ["c", "d"]], "empty pages are not handed on")
         let targets = await transport.sentRequests.map(\.target)
-        #expect(targets.count == 4)
+        try #require(targets.count == 4)
         #expect(targets[2].contains("cursor=c1b") && targets[3].contains("cursor=c1c"))
     }
 
@@ -120,7 +123,7 @@ import Testing
     ])
     func emptyPageWithoutCountEndsOnNoCursor(resultInfo: String?) async throws {
         let transport = FakeTransport([
-            .registrationsPage(ids: ["a", "b"], cursor: "c1"),
+            Self.tersePage(["a", "b"], resultInfo: #"{"cursor":"c1"}"#),
             Self.tersePage([], resultInfo: resultInfo),
         ])
         let registrations = try await makeClient(transport).registrations(RegistrationQuery())
@@ -138,7 +141,7 @@ import Testing
         let registrations = try await makeClient(transport).registrations(RegistrationQuery())
         #expect(registrations.map(\.id) == ["a", "b", "c", "d"])
         let targets = await transport.sentRequests.map(\.target)
-        #expect(targets.count == 3)
+        try #require(targets.count == 3)
         #expect(targets[1].contains("cursor=c1") && targets[2].contains("cursor=c1"))
     }
 
@@ -161,7 +164,7 @@ import Testing
         let users = try await makeClient(transport).accessUsers(perPage: 2)
         #expect(users.compactMap(\.email) == ["a@x", "b@x", "c@x", "d@x"])
         let targets = await transport.sentRequests.map(\.target)
-        #expect(targets.count == 2)
+        try #require(targets.count == 2)
         #expect(targets[0].contains("page=1&per_page=2") && targets[1].contains("page=2&per_page=2"))
     }
 
@@ -197,7 +200,7 @@ import Testing
         let users = try await makeClient(transport).accessUsers(perPage: 2)
         #expect(users.compactMap(\.email) == ["a@x", "b@x", "c@x", "d@x", "e@x"])
         let targets = await transport.sentRequests.map(\.target)
-        #expect(targets.count == 4)
+        try #require(targets.count == 4)
         #expect(targets[1].contains("page=2&") && targets[2].contains("page=2&"))
     }
 
@@ -234,8 +237,19 @@ import Testing
         let users = try await makeClient(transport).accessUsers(perPage: 3)
         #expect(users.compactMap(\.email) == ["a@x", "b@x", "c@x", "d@x", "e@x"])
         let targets = await transport.sentRequests.map(\.target)
-        #expect(targets.count == 4)
+        try #require(targets.count == 4)
         #expect(targets[3].contains("page=4&"))
+    }
+
+    @Test("an Access users API that ignores page, answering page 1 again, fails the listing instead of reading for ever")
+    func accessUsersNotPagingFails() async throws {
+        func page() -> FakeTransport.Reply { .envelope(result: #"[{"id":"1","email":"a@x"},{"id":"2","email":"b@x"}]"#) }
+        let transport = FakeTransport([page(), page(), page()])
+        let error = await #expect(throws: CloudflareAPIError.self) {
+            try await makeClient(transport).accessUsers(perPage: 3)
+        }
+        #expect(error?.hint?.contains("the API is not paging") == true, "\(String(describing: error))")
+        #expect(await transport.sentRequests.count == 2)
     }
 
     @Test("without total_count or count, a page shorter than the per_page the API states ends the listing")

@@ -13,8 +13,8 @@ import Testing
 struct TerseAnswerCase: Sendable, CustomTestStringConvertible {
     enum Shape: String, Sendable, CaseIterable {
         case withoutCount = "every registrations page without result_info.count"
-        case lastWithoutResultInfo = "the last registrations page without result_info"
-        case emptyMiddlePage = "an empty middle registrations page without count, whose cursor goes on"
+        case lastWithoutResultInfo = "registrations pages without count, the last one without result_info"
+        case emptyMiddlePage = "registrations pages without count, an empty middle one whose cursor goes on"
         case allAtOnce = "registrations pages without count, an empty middle one and a last one without result_info"
         case usersWithoutTotal = "every Access users page without total_count"
         case usersWithoutResultInfo = "every Access users page without result_info"
@@ -54,9 +54,16 @@ struct TerseAnswerCase: Sendable, CustomTestStringConvertible {
         case .withoutCount:
             return (.every(1, withoutCount, where: Self.registrationsListing), [withoutCount: pages])
         case .lastWithoutResultInfo:
-            return (.at(Set(pages...pages + 10), withoutInfo, where: Self.registrationsListing), [withoutInfo: 1])
+            let plan = FaultPlan.combining([
+                .at(Set(pages...pages + 10), withoutInfo, where: Self.registrationsListing),
+                .every(1, withoutCount, where: Self.registrationsListing),
+            ])
+            return (plan, [withoutInfo: 1, withoutCount: pages - 1])
         case .emptyMiddlePage:
-            return (Self.detour(atRequest: middle), [.emptyDetour: 1])
+            let plan = FaultPlan.combining([
+                Self.detour(atRequest: middle), .every(1, withoutCount, where: Self.registrationsListing),
+            ])
+            return (plan, [.emptyDetour: 1, withoutCount: pages])
         case .allAtOnce:
             // The first plan that injects decides; each counts the listing's requests on its own. The detour
             // adds a request, so the last page is request pages + 1.

@@ -9,7 +9,7 @@ extension CloudflareClient {
     /// `result_info.total_count`. Cloudflare's SDK models none of `result_info` as required, so where the
     /// API sends no total, a page shorter than the `per_page` it states ends the listing, and where it
     /// states no `per_page` either, an empty page does. Any page that cannot show where the listing stands
-    /// (``accessUsersPageProblem(_:requestedPerPage:readBefore:)``) is a transient failure: retried, then
+    /// (``accessUsersPageProblem(_:requestedPerPage:readBefore:earlierTotal:)``) is a transient failure: retried, then
     /// thrown, never taken for the end.
     ///
     /// A user deleted or added between two page requests shifts every later user by one place, so one
@@ -45,6 +45,7 @@ extension CloudflareClient {
         let path = accountPath + "/access/users"
         var users: [AccessUser] = []
         var firstTotal: Int?
+        var previousBatch: [AccessUser] = []
         for page in 1...max(1, maxPages) {
             var query = QueryItems()
             query.append("page", String(page))
@@ -58,6 +59,15 @@ extension CloudflareClient {
             // The problem check above refused a page without its result.
             let batch = envelope.result ?? []
             let info = envelope.resultInfo ?? ResultInfo()
+            // An API that ignores `page` answers the same users again and again; without a total, only an
+            // empty page would end that.
+            if !batch.isEmpty, batch == previousBatch {
+                throw CloudflareAPIError(
+                    code: .invalidResponse, status: 200, request: "GET \(path)",
+                    hint: "page \(page) held the same users as page \(page - 1): the API is not paging, so the listing "
+                        + "cannot be shown complete and nothing will be acted on")
+            }
+            previousBatch = batch
             users.append(contentsOf: batch)
             guard let total = info.totalCount else {
                 // No total to add up to: the page the API cut below the page size it states is the last. An API

@@ -46,9 +46,9 @@ extension CloudflareClient {
     ///
     /// The listing ends only on the signals the API defines (ztguardd(8), LISTINGS AND COMPLETENESS): a
     /// page whose `result_info.cursor` is empty or missing, or an empty page whose `result_info.count` is 0.
-    /// `result_info` and its fields are optional in Cloudflare's own SDK, so a page without them is read by
-    /// its cursor alone: an empty page without a count whose cursor goes on is followed, not taken for the
-    /// end. A page that is broken rather than terse (``registrationPageProblem(_:)``: no `result`, or a
+    /// `result_info` and its fields are optional in Cloudflare's own SDK, so in a listing whose first page
+    /// has no count, pages are read by their cursor alone: an empty page without a count whose cursor goes
+    /// on is followed, not taken for the end. A listing whose first page counted itself must go on counting. A page that is broken rather than terse (``registrationPageProblem(_:)``: no `result`, or a
     /// count that disagrees with the page) is a transient failure, retried and then thrown: a short answer
     /// is never the end of the listing. A cursor that comes back a second time is an error, never an
     /// endless loop.
@@ -71,13 +71,17 @@ extension CloudflareClient {
         var requested = 0
         var number = 0
         var listed = 0
+        // Whether the first page counted itself: then every page must (nil until the first page is read).
+        var counted: Bool?
         while true {
             let envelope: Envelope<[Registration]>
             var raw: [UInt8]
+            let countedSoFar = counted
             (envelope, raw) = try await send(
                 .get, path, query: query.queryItems(perPage: configuration.perPage, cursor: cursor),
-                expecting: [Registration].self, problem: Self.registrationPageProblem)
+                expecting: [Registration].self, problem: { Self.registrationPageProblem($0, counted: countedSoFar) })
             requested += 1
+            if counted == nil { counted = envelope.resultInfo?.count != nil }
             if !keepingBodies { raw = [] }
             // The problem check above refused a page without its result.
             let registrations = envelope.result ?? []
@@ -114,11 +118,22 @@ extension CloudflareClient {
     /// that is there must equal the number of registrations the page holds, so that a page the API cut short
     /// is told apart from the last one whenever the API says how long the page is. A missing `cursor` reads
     /// as the empty cursor that ends the listing.
-    static func registrationPageProblem(_ envelope: Envelope<[Registration]>) -> String? {
+    ///
+    /// - Parameter counted: true when the listing's first page carried a `count`: the API then counts its
+    ///   pages, and one that comes without (a `result_info` lost, a cursor with it) is not answering as it
+    ///   began, so it is not taken for the end either.
+    static func registrationPageProblem(_ envelope: Envelope<[Registration]>, counted: Bool? = nil) -> String? {
         guard let registrations = envelope.result else {
             return "the page came back successful but without its result, so it cannot show where the listing stands"
         }
-        if let count = envelope.resultInfo?.count, count != registrations.count {
+        guard let count = envelope.resultInfo?.count else {
+            if counted == true {
+                return "the page came back without the result_info.count that the listing's first page carried, so a "
+                    + "short page could not be told from the last one"
+            }
+            return nil
+        }
+        guard count == registrations.count else {
             return "the page holds \(registrations.count) registrations but its result_info.count says \(count)"
         }
         return nil
@@ -144,7 +159,7 @@ extension CloudflareClient {
         query.perPage = 1
         let (envelope, _) = try await send(
             .get, accountPath + "/devices/registrations", query: query.queryItems(perPage: 1, cursor: nil),
-            expecting: [Registration].self, problem: Self.registrationPageProblem)
+            expecting: [Registration].self, problem: { Self.registrationPageProblem($0) })
         return envelope.result?.count ?? 0
     }
 }
