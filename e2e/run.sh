@@ -469,6 +469,28 @@ expect "no failed or aborted run in the journal" \
     "$(journal_count ZTG_EVENT=run-failed)/$(journal_count ZTG_EVENT=run-aborted)" '^0/0$'
 
 # ---------------------------------------------------------------------------------------------
+# ZTGUARDD_AUDIT=stderr: a run by hand, as root, with journald listening, writes its records on stderr
+# as JSON lines and none to the journal; without it, to the journal and none on stderr.
+log "ztguardd run --once --dry-run by hand, with and without ZTGUARDD_AUDIT=stderr"
+write_config "$ROOT/root/ztguardd-by-hand.toml" true ''
+sed -i 's|^\[cloudflare\]$|[cloudflare]\ntoken_file = "/etc/ztguardd/token"|' "$ROOT/root/ztguardd-by-hand.toml"
+by_hand() {
+    inside env "$@" STATE_DIRECTORY=/root/ztguardd-by-hand \
+        ztguardd run --once --dry-run --config /root/ztguardd-by-hand.toml 2>&1 >/dev/null || true
+}
+to_stderr=$(by_hand ZTGUARDD_AUDIT=stderr)
+stderr_run=$({ grep '"ZTG_EVENT":"run-finished"' <<<"$to_stderr" || true; } | field ZTG_RUN_ID | head -n 1)
+[[ -n $stderr_run ]] || printf '%s\n' "$to_stderr" | tail -n 5
+in_journal=$(inside journalctl --no-pager -o json "ZTG_RUN_ID=${stderr_run:-none}" | grep -c . || true)
+expect "ZTGUARDD_AUDIT=stderr: run-finished on stderr, no record in the journal (run id/journal records)" \
+    "${stderr_run:-none}/$in_journal" '^[0-9a-f-]{36}/0$'
+to_journal=$(by_hand LANG=C.UTF-8)
+journal_run=$({ inside journalctl --no-pager -o json -t ztguardd ZTG_EVENT=run-finished _UID=0 || true; } | tail -n 1 | field ZTG_RUN_ID)
+[[ -n $journal_run ]] || printf '%s\n' "$to_journal" | tail -n 5
+expect "without it, with journald listening: nothing on stderr, run-finished in the journal (stderr lines/run id)" \
+    "$(grep -c '"ZTG_EVENT"' <<<"$to_journal" || true)/${journal_run:-none}" '^0/[0-9a-f-]{36}$'
+
+# ---------------------------------------------------------------------------------------------
 # Purge: nothing of the package stays behind; the administrator's token is theirs and stays.
 log "apt-get purge ztguardd"
 if out=$(inside sh -c 'DEBIAN_FRONTEND=noninteractive apt-get purge -y ztguardd' 2>&1); then

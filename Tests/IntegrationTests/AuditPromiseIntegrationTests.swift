@@ -14,17 +14,25 @@ private func records(_ result: ProcessResult) -> [[String: String]] {
     }
 }
 
+/// The binary, with its audit records on stderr as JSON lines wherever it runs: `ZTGUARDD_AUDIT=stderr`
+/// asks for them even where a journal listens, so these tests read the same records on every machine.
+private func runAudited(
+    _ arguments: [String], environment: [String: String], timeout: TimeInterval = 60
+) async throws -> ProcessResult {
+    try await runZTGuardd(
+        arguments, environment: environment.merging(["ZTGUARDD_AUDIT": "stderr"]) { $1 }, timeout: timeout)
+}
+
 /// Promises of the audit trail and exit statuses that only the binary, end to end, can show: each checks
-/// literal field names and values, not what production code computes. Without a journal socket the
-/// records go to stderr as JSON lines, which is the fallback under test; where a journal listens, they go
-/// there instead and these tests do not apply.
-@Suite(.enabled(if: !JournalWriter.systemJournalAvailable)) struct AuditPromiseIntegrationTests {
+/// literal field names and values, not what production code computes. The records are read as the
+/// JSON lines the binary writes on stderr (`ZTGUARDD_AUDIT=stderr`), on every machine, journald or not.
+@Suite struct AuditPromiseIntegrationTests {
     @Test("a run stopped by a limit exits 3, changes nothing, and its run-aborted record has PRIORITY 4")
     func abortedRun() async throws {
         let account = makeAccount(count: 600)
         let result = try await withFakeAPI(account) { server in
             let config = try writeConfiguration(apiBase: server.baseURL, maxFraction: 0.01, rules: staleRule)
-            return try await runZTGuardd(["run", "--once", "--config", config], environment: [
+            return try await runAudited(["run", "--once", "--config", config], environment: [
                 "CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": FileManager.default.temporaryDirectory.path + "/ztg-\(UUID())",
             ])
         }
@@ -44,7 +52,7 @@ private func records(_ result: ProcessResult) -> [[String: String]] {
         let account = makeAccount(count: 600)
         let result = try await withFakeAPI(account) { server in
             let config = try writeConfiguration(apiBase: server.baseURL, maxFraction: 0.01, rules: staleRule)
-            return try await runZTGuardd(["plan", "--config", config, "--format", "json"], environment: [
+            return try await runAudited(["plan", "--config", config, "--format", "json"], environment: [
                 "CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": FileManager.default.temporaryDirectory.path + "/ztg-\(UUID())",
             ])
         }
@@ -59,7 +67,7 @@ private func records(_ result: ProcessResult) -> [[String: String]] {
         let secret = "s3cr3t-token-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let config = try writeConfiguration(apiBase: "http://127.0.0.1:9/client/v4", rules: staleRule)
         let state = FileManager.default.temporaryDirectory.path + "/ztg-\(UUID())"
-        let result = try await runZTGuardd(["run", "--once", "--config", config],
+        let result = try await runAudited(["run", "--once", "--config", config],
             environment: ["CLOUDFLARE_API_TOKEN": secret, "STATE_DIRECTORY": state], timeout: 120)
         #expect(result.status == 1)
         let all = records(result)
@@ -88,8 +96,8 @@ private func records(_ result: ProcessResult) -> [[String: String]] {
             try text.write(toFile: config, atomically: true, encoding: .utf8)
             let environment = ["CLOUDFLARE_API_KEY": key, "STATE_DIRECTORY": state]
             return (
-                try await runZTGuardd(["plan", "--config", config, "--format", "json"], environment: environment),
-                try await runZTGuardd(["run", "--once", "--config", config], environment: environment)
+                try await runAudited(["plan", "--config", config, "--format", "json"], environment: environment),
+                try await runAudited(["run", "--once", "--config", config], environment: environment)
             )
         }
         #expect(plan.status == 0, "\(plan.stderr)")
@@ -111,7 +119,7 @@ private func records(_ result: ProcessResult) -> [[String: String]] {
             fleet: SimulatedFleet.generated(count: 100, seed: 9, now: now))
         let result = try await withFakeAPI(account) { server in
             let config = try writeConfiguration(apiBase: server.baseURL, rules: staleRule)
-            return try await runZTGuardd(["run", "--once", "--dry-run", "--config", config], environment: [
+            return try await runAudited(["run", "--once", "--dry-run", "--config", config], environment: [
                 "CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": FileManager.default.temporaryDirectory.path + "/ztg-\(UUID())",
             ])
         }
@@ -123,5 +131,29 @@ private func records(_ result: ProcessResult) -> [[String: String]] {
             #expect(expiring.first?["MESSAGE_ID"] == "ae8ce7b2527b4fafa137f9e547d9c186")
             #expect(expiring.first?["ZTG_TOKEN_EXPIRES_ON"]?.hasPrefix(String(RFC3339.string(from: now.addingTimeInterval(days * 86_400)).prefix(10))) == true)
         }
+    }
+
+    @Test("token-expiring at the edge: 14 days less a second warns, exactly 14 days does not", arguments: [
+        (remaining: 14 * 86_400.0 - 1, expiresOn: "2026-12-07T11:59:59Z" as String?),
+        (remaining: 14 * 86_400.0, expiresOn: nil),
+        (remaining: 86_400.0, expiresOn: "2026-11-24T12:00:00Z"),
+    ])
+    func expiringTokenAtTheEdge(remaining: TimeInterval, expiresOn: String?) async throws {
+        // referenceNow is 2026-11-23T12:00:00Z; the run judges at exactly that instant.
+        let account = SimulatedAccount(
+            configuration: .init(tokenExpiresOn: referenceNow + remaining, clock: { referenceNow }),
+            fleet: SimulatedFleet.generated(count: 50, seed: 9, now: referenceNow))
+        let records = AuditRecords()
+        let outcome = try await withFakeAPI(account) { server in
+            let path = try writeConfiguration(apiBase: server.baseURL, rules: staleRule)
+            return await Enforcer(
+                configuration: try CommandContext.loadConfiguration(at: path), client: try curlClient(server),
+                state: temporaryStateStore(), audit: records.auditLog, wallClock: FixedWallClock(now: referenceNow),
+                forceDryRun: true
+            ).run()
+        }
+        #expect(outcome.status == .succeeded, "\(outcome.report.failure ?? "")")
+        let expiring = records.all.filter { $0[AuditKey.event.rawValue] == "token-expiring" }
+        #expect(expiring.map { $0[AuditKey.tokenExpiresOn.rawValue] } == (expiresOn.map { [$0] } ?? []))
     }
 }

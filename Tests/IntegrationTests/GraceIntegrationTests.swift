@@ -29,7 +29,7 @@ private func run(_ server: FakeCloudflareServer, state: StateStore, at now: Date
 
 /// `grace` across runs in time: the marks one run writes are what the next one reads.
 @Suite struct GraceIntegrationTests {
-    @Test("a grace rule waits on its first run, acts once the grace has passed, and a failed run between keeps the marks")
+    @Test("a grace rule waits on its first run and a second short of its grace, acts at exactly the grace, and a failed run between keeps the marks")
     func graceAcrossRuns() async throws {
         let day: TimeInterval = 86_400
         let account = makeAccount(count: 800)
@@ -56,10 +56,20 @@ private func run(_ server: FakeCloudflareServer, state: StateStore, at now: Date
             #expect(server.injectedCount(of: .serverError(status: 503)) == 6)
             #expect(try state.graceMarks() == marksAfterFirst, "a failed run keeps the marks it found")
 
-            let second = try await run(server, state: state, at: referenceNow + 8 * day)
+            // A successful run one second short of the 7-day grace acts on nothing, and keeps the first marks.
+            let early = try await run(server, state: state, at: referenceNow + 7 * day - 1)
+            #expect(early.status == .succeeded)
+            #expect(early.report.actions.isEmpty, "acted before the grace had passed")
+            #expect(early.waitingForGrace["stale-graced"] ?? 0 >= staleAtFirstRun.count)
+            let marksAfterEarly = try state.graceMarks()
+            for registrationID in staleAtFirstRun {
+                #expect(marksAfterEarly.firstSelected[.init(rule: "stale-graced", registrationID: registrationID)] == referenceNow)
+            }
+
+            let second = try await run(server, state: state, at: referenceNow + 7 * day)
             #expect(second.status == .succeeded)
-            // Exactly the registrations selected since the first run are acted on; those that went stale
-            // since then wait for their own grace.
+            // At exactly the grace, the registrations selected since the first run are acted on; those that
+            // went stale since then wait for their own grace.
             #expect(Set(second.report.actions.map(\.registrationID)) == staleAtFirstRun)
             #expect(second.report.actions.count == staleAtFirstRun.count)
             #expect(second.report.actions.allSatisfy { $0.outcome == .done })

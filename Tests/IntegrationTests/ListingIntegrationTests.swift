@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Rules
 import Simulation
+import Synchronization
 import Testing
 
 @Suite struct ListingIntegrationTests {
@@ -36,31 +37,46 @@ import Testing
     func tooManyRequestsHoldsBackAnotherRequest() async throws {
         let account = SimulatedAccount(
             configuration: .init(), fleet: SimulatedFleet.generated(count: 50, seed: 3, now: Date()))
-        let verify: @Sendable (HTTPRequest) -> Bool = { $0.url.contains("/tokens/verify") }
-        try await withFakeAPI(account, faults: .at([1], .tooManyRequests(retryAfterSeconds: 1), where: verify)) { server in
+        // The fake notes when it answered the verification 429 and when the listing's first request arrived:
+        // the promise is judged on those two instants, whatever the machine's speed.
+        let instants = Mutex<(pause: ContinuousClock.Instant?, listing: ContinuousClock.Instant?)>((nil, nil))
+        let faults = FaultPlan { _, request in
+            if request.url.contains("/tokens/verify") {
+                return instants.withLock { instants in
+                    guard instants.pause == nil else { return nil }
+                    instants.pause = .now
+                    return .tooManyRequests(retryAfterSeconds: 3)
+                }
+            }
+            if request.url.contains("/devices/registrations?") {
+                instants.withLock { instants in if instants.listing == nil { instants.listing = .now } }
+            }
+            return nil
+        }
+        try await withFakeAPI(account, faults: faults) { server in
             var configuration = CloudflareClient.Configuration(
                 apiBase: server.baseURL, accountID: accountID, credentials: .apiToken(token))
             configuration.retry = RetryPolicy(maxAttempts: 2)
             // Real time: the pause is what is measured.
             let time = TimeSource.continuous
+            let limiter = RateLimiter(requestsPerMinute: 200, time: time)
             let client = CloudflareClient(
                 configuration: configuration, transport: try CurlTransport(options: .init(userAgent: "ztguardd-tests")),
-                limiter: RateLimiter(requestsPerMinute: 200, time: time), time: time,
-                logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+                limiter: limiter, time: time, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
             async let verified = client.verifyToken()
-            // The listing starts once the 429 has come back, while the verification waits.
-            while server.injectedCount(of: .tooManyRequests(retryAfterSeconds: 1)) == 0 {
-                try await Task.sleep(for: .milliseconds(5))
-            }
-            try await Task.sleep(for: .milliseconds(100))
+            // The listing starts once the client has taken the 429 in, while the verification waits.
+            while await limiter.remainingPause == .zero { try await Task.sleep(for: .milliseconds(5)) }
             let listingStarted = ContinuousClock.now
             let listed = try await client.registrations(RegistrationQuery(status: .any))
-            let listingWaited = ContinuousClock.now - listingStarted
             _ = try await verified
             #expect(listed.count == 50)
-            // It started 0.1 s into the 1 s pause and could not send before the pause ended.
-            // A lower bound only: a loaded machine can make the listing wait longer, never shorter.
-            #expect(listingWaited >= .milliseconds(800), "the listing waited \(listingWaited)")
+            let (pause, listing) = instants.withLock { $0 }
+            let paused = try #require(pause)
+            try #require(listingStarted < paused + .seconds(3), "the listing started after the pause: nothing to judge")
+            // The client got the 429 after the fake answered it, and paused 3 s from then: the listing's first
+            // request cannot reach the fake before the pause's end.
+            let arrived = try #require(listing)
+            #expect(arrived - paused >= .seconds(3), "the listing reached the API \(arrived - paused) after the 429")
         }
     }
 

@@ -190,7 +190,16 @@ import Testing
             defer { if process.isRunning { process.terminate() } }
 
             try #require(await notify.next(until: "STATUS=Last dry run") != nil)
-            try await Task.sleep(for: .milliseconds(300))  // the run's last writes
+            // The run's last writes (its report, fsync) take as long as the machine makes them: settle until a
+            // 300 ms window has no wake-up beyond the pings, for at most 20 s, then judge 3 s of idling.
+            let settleDeadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < settleDeadline {
+                _ = notify.drain(counting: "WATCHDOG=1")
+                let start = try contextSwitches(of: process.processIdentifier)
+                try await Task.sleep(for: .milliseconds(300))
+                let woken = try contextSwitches(of: process.processIdentifier) - start
+                if woken - notify.drain(counting: "WATCHDOG=1") <= 0 { break }
+            }
             // The pings sent between the two samples are the datagrams that arrive between the two drains.
             _ = notify.drain(counting: "WATCHDOG=1")
             let before = try contextSwitches(of: process.processIdentifier)

@@ -10,12 +10,16 @@ import Testing
         (swiftClock: Int32(1), clock: CLOCK_BOOTTIME), (swiftClock: Int32(2), clock: CLOCK_MONOTONIC),
     ])
     func deadlineAhead(swiftClock: Int32, clock: clockid_t) {
+        // Bracketed by CLOCK_MONOTONIC reads before and after: however long the machine takes between the
+        // reads, "now" on `clock` lies between them, so its deadline lies between them plus 1 s.
+        let before = MainThreadExecutor.monotonicNanoseconds()
         var now = timespec()
         clock_gettime(clock, &now)
         let deadline = MainThreadExecutor.monotonicDeadline(
             seconds: Int64(now.tv_sec) + 1, nanoseconds: Int64(now.tv_nsec), swiftClock: swiftClock)
-        let ahead = Int64(deadline) - Int64(MainThreadExecutor.monotonicNanoseconds())
-        #expect(ahead > 900_000_000 && ahead <= 1_000_000_000, "\(ahead) ns ahead")
+        let after = MainThreadExecutor.monotonicNanoseconds()
+        #expect(deadline >= before + 1_000_000_000 && deadline <= after + 1_000_000_000,
+            "deadline \(deadline) ns, between \(before) and \(after) ns plus 1 s")
     }
 
     @Test("a deadline already passed is due now, and one beyond the representable range is never")

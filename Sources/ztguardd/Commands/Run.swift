@@ -35,7 +35,7 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let level = logLevel.level
-        let writesJournal = JournalWriter.systemJournalAvailable
+        let writesJournal = JournalWriter.auditGoesToJournal
         let logger = Logger(label: "ztguardd") { _ -> any LogHandler in
             if writesJournal {
                 JournalLogHandler(writer: JournalWriter(destination: .systemJournal), level: level)

@@ -27,7 +27,7 @@ struct Undo: AsyncParsableCommand {
 
     func run() async throws {
         try await CommandContext.reportingErrors {
-            let writesJournal = JournalWriter.systemJournalAvailable
+            let writesJournal = JournalWriter.auditGoesToJournal
             let logger = Logger(label: "ztguardd") { _ -> any LogHandler in
                 if writesJournal {
                     JournalLogHandler(writer: JournalWriter(destination: .systemJournal), level: .info)

@@ -21,6 +21,16 @@ struct JournalWriter: Sendable {
     /// Whether journald listens on this machine (otherwise records go to stderr as JSON lines).
     static var systemJournalAvailable: Bool { access(systemSocketPath, W_OK) == 0 }
 
+    /// Whether the audit records of `run` and `undo` go to the journal: where journald listens, unless
+    /// `ZTGUARDD_AUDIT=stderr` asks for JSON lines on standard error (a container's log collector, or a
+    /// test that reads them).
+    static var auditGoesToJournal: Bool {
+        guard let choice = getenv("ZTGUARDD_AUDIT"), String(cString: choice) == "stderr" else {
+            return systemJournalAvailable
+        }
+        return false
+    }
+
     /// Sends `fields` as one entry.
     func send(_ fields: [(name: String, value: String)]) {
         switch destination {
