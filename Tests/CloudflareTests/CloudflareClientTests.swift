@@ -87,6 +87,20 @@ import Testing
         #expect(await transport.sentRequests.count == 2)
     }
 
+    @Test("a request waits through 10 pauses for 429; the 11th answer 429 fails it with what to do")
+    func eleventhTooManyRequestsFails() async throws {
+        let clock = ManualClock()
+        let transport = FakeTransport(
+            Array(repeating: .envelope(status: 429, success: false, headers: ["Retry-After": "1"]), count: 12))
+        let error = await #expect(throws: CloudflareAPIError.self) {
+            try await makeClient(transport, clock: clock).registrations(RegistrationQuery())
+        }
+        #expect(error?.code == .rateLimited)
+        #expect(error?.hint?.contains("kept answering 429 after 10 pauses") == true, "\(String(describing: error))")
+        #expect(clock.sleeps == Array(repeating: .seconds(1), count: 10))
+        #expect(await transport.sentRequests.count == 11)
+    }
+
     @Test("success:false under HTTP 200 is an error, retried as transient")
     func successFalseIsRetried() async throws {
         let transport = FakeTransport([

@@ -91,12 +91,15 @@ struct ProcessResult {
     var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
 }
 
-/// Runs the binary with `arguments` and exactly `environment`, bounded in time.
-func runZTGuardd(_ arguments: [String], environment: [String: String], timeout: TimeInterval = 60) async throws -> ProcessResult {
+/// Runs the binary with `arguments` and exactly `environment` (in `directory`, when given), bounded in time.
+func runZTGuardd(
+    _ arguments: [String], environment: [String: String], timeout: TimeInterval = 60, directory: String? = nil
+) async throws -> ProcessResult {
     let process = Process()
     process.executableURL = ztguarddBinary
     process.arguments = arguments
     process.environment = environment
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
@@ -108,7 +111,8 @@ func runZTGuardd(_ arguments: [String], environment: [String: String], timeout: 
     let deadline = Date().addingTimeInterval(timeout)
     while process.isRunning {
         if Date() > deadline {
-            process.terminate()
+            // SIGKILL: the child inherits the test runner's blocked SIGTERM, so terminate() may not end it.
+            kill(process.processIdentifier, SIGKILL)
             break
         }
         try await Task.sleep(for: .milliseconds(20))

@@ -70,9 +70,15 @@ struct Scheduler: Service {
             // while idle went from 23.5 MB to 7-10 MB).
             malloc_trim(0)
             let schedule = await current.value.configuration.schedule
-            let jitterSeconds = Double(schedule.jitter.components.seconds)
-            nextRun = started + schedule.interval + .milliseconds(Int64(Double.random(in: 0...max(0, jitterSeconds)) * 1000))
+            var generator = SystemRandomNumberGenerator()
+            nextRun = started + schedule.interval + Self.jitter(upTo: schedule.jitter, using: &generator)
         }
+    }
+
+    /// A delay of 0 to `limit` in whole seconds, each equally likely: what ztguardd.toml(5) promises for
+    /// `schedule.jitter`.
+    static func jitter(upTo limit: Duration, using generator: inout some RandomNumberGenerator) -> Duration {
+        .seconds(Int64.random(in: 0...max(0, limit.components.seconds), using: &generator))
     }
 
     /// The one-line `STATUS=` systemctl shows: the last run's summary.
