@@ -76,4 +76,30 @@ private func run(_ server: FakeCloudflareServer, state: StateStore, at now: Date
         }
         #expect(Set(account.changes.filter { $0.kind == .revoked }.map(\.registrationID)) == staleAtFirstRun)
     }
+
+    @Test("a run that a limit aborts keeps the grace marks it found, so the graces do not start over")
+    func abortedRunKeepsTheMarks() async throws {
+        let account = makeAccount(count: 800)
+        let state = temporaryStateStore()
+        try await withFakeAPI(account) { server in
+            let first = try await run(server, state: state, at: referenceNow)
+            #expect(first.status == .succeeded)
+            let marks = try state.graceMarks()
+            try #require(!marks.firstSelected.isEmpty)
+
+            // Past the grace, with a limit the selection exceeds: the run aborts before acting.
+            let path = try writeConfiguration(apiBase: server.baseURL, rules: gracedRule)
+            var configuration = try CommandContext.loadConfiguration(at: path)
+            configuration.ruleSet.limits = Limits(maxActionsPerRun: 1, maxFraction: 1.0)
+            let aborted = await Enforcer(
+                configuration: configuration, client: try curlClient(server), state: state,
+                audit: AuditLog(logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }),
+                wallClock: FixedWallClock(now: referenceNow + 8 * 86_400), forceDryRun: false
+            ).run()
+            #expect(aborted.status == .aborted)
+            #expect(try state.graceMarks().firstSelected.filter { marks.firstSelected[$0.key] != nil } == marks.firstSelected,
+                "every mark of the first run is kept, with its date")
+        }
+        #expect(account.changes.isEmpty)
+    }
 }

@@ -160,6 +160,29 @@ import Testing
         }
     }
 
+    @Test("SIGINT stops the daemon as SIGTERM does: STOPPING=1, exit 0")
+    func sigintStopsLikeSigterm() async throws {
+        let notify = try DatagramSocket()
+        try await withFakeAPI(makeAccount(count: 100)) { server in
+            let config = try writeConfiguration(apiBase: server.baseURL, extra: "dry_run = true", rules: """
+                [schedule]
+                interval = "1h"
+
+                \(staleRule)
+                """)
+            let state = FileManager.default.temporaryDirectory.appendingPathComponent("ztg-state-\(UUID().uuidString)").path
+            let daemon = try SpawnedProcess(
+                executable: ztguarddBinary.path, arguments: ["run", "--config", config],
+                environment: ["NOTIFY_SOCKET": notify.path, "CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state])
+            try #require(await notify.next(until: "STATUS=Last dry run") != nil)
+            daemon.send(SIGINT)
+            let stopping = await notify.next(until: "STOPPING=1", timeout: .seconds(30))
+            let end = await daemon.wait()
+            #expect(stopping != nil, "no STOPPING=1 after SIGINT")
+            #expect(end.exitStatus == 0, "\(end)")
+        }
+    }
+
     @Test(
         "between runs the daemon sleeps: in 3 idle seconds its threads wake only to ping the watchdog",
         arguments: [nil, 1_000_000] as [Int?])

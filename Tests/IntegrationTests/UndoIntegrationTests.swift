@@ -58,6 +58,27 @@ private func freshState() -> String {
         }
     }
 
+    @Test("undo --dry-run says what it would unrevoke and changes nothing")
+    func undoDryRun() async throws {
+        let account = undoAccount(count: 300)
+        let state = freshState()
+        try await withFakeAPI(account) { server in
+            let (runID, revoked) = try await revokingRun(server, state: state)
+            try #require(!revoked.isEmpty)
+            let config = try writeConfiguration(apiBase: server.baseURL, rules: "")
+            let result = try await runZTGuardd(["undo", runID, "--dry-run", "--config", config],
+                environment: ["CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(account.changes.filter { $0.kind == .unrevoked }.isEmpty)
+            #expect(account.appliedRequests.filter { $0.kind == .unrevoked }.isEmpty)
+            let planned = result.stdoutText.split(separator: "\n").filter { $0.hasPrefix("planned: unrevoke") }
+            #expect(planned.count == revoked.count, "\(result.stdoutText)")
+            // No report of its own: history still lists the one run.
+            let reports = try FileManager.default.contentsOfDirectory(atPath: state + "/runs").filter { $0.hasSuffix(".json") }
+            #expect(reports == ["\(runID).json"])
+        }
+    }
+
     @Test("unrevokes whose answers are lost after the API applied them end done, each applied once")
     func lostUnrevokeAnswers() async throws {
         let account = undoAccount(count: 600)
