@@ -161,7 +161,8 @@ extension AccountState {
         case .found(let found): indices = found
         case .refused(let answer): return answer
         }
-        appliedRequests.append(.init(kind: revoke ? .revoked : .unrevoked, registrationIDs: target.values(for: "id"), time: now))
+        let kind: SimulatedAccount.RegistrationChange.Kind = revoke ? .revoked : .unrevoked
+        appliedRequests.append(.init(kind: kind, registrationIDs: target.values(for: "id"), time: now))
         for index in indices {
             var registration = entries[index].registration
             guard registration.isRevoked != revoke else { continue }

@@ -143,13 +143,8 @@ extension ProcessHardeningIntegrationTests {
         let listing: @Sendable (HTTPRequest) -> Bool = { $0.url.contains("/devices/registrations?") }
         try await withFakeAPI(makeAccount(count: 50), faults: .every(1, .gzipBomb(mebibytes: 128), where: listing)) {
             server in
-            let config = try writeConfiguration(apiBase: server.baseURL, extra: "dry_run = true", rules: """
-                [schedule]
-                interval = "1h"
-
-                \(staleRule)
-                """)
-            let state = FileManager.default.temporaryDirectory.appendingPathComponent("ztg-state-\(UUID().uuidString)").path
+            let config = try writeDaemonConfiguration(apiBase: server.baseURL)
+            let state = temporaryStatePath()
             // The daemon, not a one-shot command: it is still alive after the failed run, so its own peak
             // (VmHWM) can be read.
             let daemon = try SpawnedProcess(
@@ -190,12 +185,7 @@ extension ProcessHardeningIntegrationTests {
         }
 
         try await withFakeAPI(makeAccount(count: 300)) { server in
-            let config = try writeConfiguration(apiBase: server.baseURL, extra: "dry_run = true", rules: """
-                [schedule]
-                interval = "1h"
-
-                \(staleRule)
-                """)
+            let config = try writeDaemonConfiguration(apiBase: server.baseURL)
             let daemon = try SpawnedProcess(
                 executable: "/bin/sh", arguments: allowCores + [ztguarddBinary.path, "run", "--config", config],
                 environment: [
@@ -349,13 +339,8 @@ extension ProcessHardeningIntegrationTests {
         let hostile = "denied\nWATCHDOG_USEC=1\nSTATUS=all good"
         let listing: @Sendable (HTTPRequest) -> Bool = { $0.url.contains("/devices/registrations?") }
         try await withFakeAPI(makeAccount(count: 10), faults: .every(1, .rejected(message: hostile), where: listing)) { server in
-            let config = try writeConfiguration(apiBase: server.baseURL, extra: "dry_run = true", rules: """
-                [schedule]
-                interval = "1h"
-
-                \(staleRule)
-                """)
-            let state = FileManager.default.temporaryDirectory.appendingPathComponent("ztg-state-\(UUID().uuidString)").path
+            let config = try writeDaemonConfiguration(apiBase: server.baseURL)
+            let state = temporaryStatePath()
             let daemon = try SpawnedProcess(
                 executable: ztguarddBinary.path, arguments: ["run", "--config", config],
                 environment: ["NOTIFY_SOCKET": notify.path, "CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state])

@@ -35,6 +35,18 @@ func expectedRevocations(_ account: SimulatedAccount) -> [String] {
     }.map(\.id).sorted()
 }
 
+/// `offboardingRules` over the real transport at `referenceNow`: `plan` (a dry run that persists nothing) or
+/// `run --once` (acting).
+func offboardingRun(_ server: FakeCloudflareServer, acting: Bool) async throws -> Enforcer.Outcome {
+    let path = try writeConfiguration(apiBase: server.baseURL, rules: offboardingRules)
+    return await Enforcer(
+        configuration: try CommandContext.loadConfiguration(at: path),
+        client: try curlClient(server, perPage: 500), state: temporaryStateStore(),
+        audit: AuditLog(logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }),
+        wallClock: FixedWallClock(now: referenceNow), forceDryRun: !acting, persists: acting
+    ).run()
+}
+
 /// Whether an Access user has `email` (ASCII case ignored).
 func isInAccess(_ email: String?, _ account: SimulatedAccount) -> Bool {
     guard let email else { return false }
@@ -123,14 +135,7 @@ struct ShortAnswerCase: Sendable, CustomTestStringConvertible {
                     #expect(error.code == .invalidResponse)
                 }
             case .plan, .run:
-                let path = try writeConfiguration(apiBase: server.baseURL, rules: offboardingRules)
-                let outcome = await Enforcer(
-                    configuration: try CommandContext.loadConfiguration(at: path),
-                    client: try curlClient(server, perPage: 500), state: temporaryStateStore(),
-                    audit: AuditLog(logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }),
-                    wallClock: FixedWallClock(now: referenceNow), forceDryRun: testCase.command == .plan,
-                    persists: testCase.command == .run
-                ).run()
+                let outcome = try await offboardingRun(server, acting: testCase.command == .run)
                 let selected = outcome.report.actions.map(\.registrationID)
                 #expect(outcome.report.actions.allSatisfy { !isInAccess($0.userEmail, account) })
                 if testCase.persists {

@@ -138,6 +138,22 @@ let staleRule = """
     last_seen_older_than = "90d"
     """
 
+/// A dry-run daemon configuration for the fake API: `staleRule`, one run an hour (so that after its first
+/// run the daemon idles).
+func writeDaemonConfiguration(apiBase: String) throws -> String {
+    try writeConfiguration(apiBase: apiBase, extra: "dry_run = true", rules: """
+        [schedule]
+        interval = "1h"
+
+        \(staleRule)
+        """)
+}
+
+/// A fresh, not yet existing state directory.
+func temporaryStatePath() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("ztg-state-\(UUID().uuidString)").path
+}
+
 /// Writes a configuration for the fake API into a fresh directory and returns its path.
 func writeConfiguration(
     apiBase: String, extra: String = "", batchSize: Int = 50, maxFraction: Double = 1.0, rules: String

@@ -115,7 +115,7 @@ import Testing
                 last_seen_older_than = "90d"
                 """)
             let good = try String(contentsOfFile: config, encoding: .utf8)
-            let state = FileManager.default.temporaryDirectory.appendingPathComponent("ztg-state-\(UUID().uuidString)").path
+            let state = temporaryStatePath()
             let process = Process()
             process.executableURL = ztguarddBinary
             process.arguments = ["run", "--config", config]
@@ -164,13 +164,8 @@ import Testing
     func sigintStopsLikeSigterm() async throws {
         let notify = try DatagramSocket()
         try await withFakeAPI(makeAccount(count: 100)) { server in
-            let config = try writeConfiguration(apiBase: server.baseURL, extra: "dry_run = true", rules: """
-                [schedule]
-                interval = "1h"
-
-                \(staleRule)
-                """)
-            let state = FileManager.default.temporaryDirectory.appendingPathComponent("ztg-state-\(UUID().uuidString)").path
+            let config = try writeDaemonConfiguration(apiBase: server.baseURL)
+            let state = temporaryStatePath()
             let daemon = try SpawnedProcess(
                 executable: ztguarddBinary.path, arguments: ["run", "--config", config],
                 environment: ["NOTIFY_SOCKET": notify.path, "CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state])

@@ -128,14 +128,7 @@ struct TerseAnswerCase: Sendable, CustomTestStringConvertible {
                 let ids = result.stdoutText.split(separator: "\n").dropFirst().map { String($0.prefix { $0 != "," }) }
                 #expect(ids.sorted() == active, "each active registration exactly once")
             case .plan, .run:
-                let path = try writeConfiguration(apiBase: server.baseURL, rules: offboardingRules)
-                let outcome = await Enforcer(
-                    configuration: try CommandContext.loadConfiguration(at: path),
-                    client: try curlClient(server, perPage: 500), state: temporaryStateStore(),
-                    audit: AuditLog(logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }),
-                    wallClock: FixedWallClock(now: referenceNow), forceDryRun: testCase.command == .plan,
-                    persists: testCase.command == .run
-                ).run()
+                let outcome = try await offboardingRun(server, acting: testCase.command == .run)
                 #expect(outcome.status == .succeeded, "\(outcome.report.failure ?? "")")
                 #expect(outcome.report.actions.map(\.registrationID).sorted() == expected)
                 #expect(outcome.report.actions.allSatisfy { !isInAccess($0.userEmail, account) })

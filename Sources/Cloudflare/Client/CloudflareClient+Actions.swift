@@ -57,9 +57,10 @@ extension CloudflareClient {
             } catch {
                 return BatchResult(action: action, done: done, failed: failures(remaining, error))
             }
-            let progressed = remaining.contains { reached.contains($0) }
-            done += remaining.filter { reached.contains($0) }
-            remaining = remaining.filter { !reached.contains($0) }
+            let reachedNow = remaining.filter { reached.contains($0) }
+            let progressed = !reachedNow.isEmpty
+            done += reachedNow
+            remaining.removeAll { reached.contains($0) }
             if remaining.isEmpty { return BatchResult(action: action, done: done, failed: [:]) }
 
             let transient = Self.isRetryable(failure) && attempts < configuration.retry.maxAttempts
@@ -89,11 +90,12 @@ extension CloudflareClient {
         var query = QueryItems()
         for id in ids { query.append("id", id) }
         let path = accountPath + "/devices/registrations"
-        switch action {
-        case .revoke: _ = try await send(.post, path + "/revoke", query: query, expecting: IgnoredPayload.self, retrying: false)
-        case .unrevoke: _ = try await send(.post, path + "/unrevoke", query: query, expecting: IgnoredPayload.self, retrying: false)
-        case .delete: _ = try await send(.delete, path, query: query, expecting: IgnoredPayload.self, retrying: false)
+        let (method, target): (HTTPRequest.Method, String) = switch action {
+        case .revoke: (.post, path + "/revoke")
+        case .unrevoke: (.post, path + "/unrevoke")
+        case .delete: (.delete, path)
         }
+        _ = try await send(method, target, query: query, expecting: IgnoredPayload.self, retrying: false)
     }
 
     /// The subset of `ids` already in the state `action` leads to, read back from the API.

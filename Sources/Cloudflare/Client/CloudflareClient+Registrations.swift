@@ -48,10 +48,11 @@ extension CloudflareClient {
     /// page whose `result_info.cursor` is empty or missing, or an empty page whose `result_info.count` is 0.
     /// `result_info` and its fields are optional in Cloudflare's own SDK, so in a listing whose first page
     /// has no count, pages are read by their cursor alone: an empty page without a count whose cursor goes
-    /// on is followed, not taken for the end. A listing whose first page counted itself must go on counting. A page that is broken rather than terse (``registrationPageProblem(_:)``: no `result`, or a
-    /// count that disagrees with the page) is a transient failure, retried and then thrown: a short answer
-    /// is never the end of the listing. A cursor that comes back a second time is an error, never an
-    /// endless loop.
+    /// on is followed, not taken for the end. A listing whose first page counted itself must go on counting.
+    /// A page that is broken rather than terse (``registrationPageProblem(_:counted:)``: no `result`, a
+    /// count that disagrees with the page or that stopped coming) is a transient failure, retried and then
+    /// thrown: a short answer is never the end of the listing. A cursor that comes back a second time is an
+    /// error, never an endless loop.
     ///
     /// - Parameter keepingBodies: false when `body` reads only the decoded registrations: each response
     ///   body is then freed before `body` runs, instead of being held while it does (`page.body` is empty).

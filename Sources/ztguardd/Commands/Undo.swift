@@ -8,8 +8,9 @@ import Rules
 ///
 /// The report file is input, not truth: whoever can write the state directory could add an ID to it. So
 /// undo validates the report, reads each registration's state now, and unrevokes only what the run
-/// revoked (its `revoked_at` falls within the run), is still revoked, is not exempted by `[exclude]`, and no current rule would revoke or delete
-/// again; within `max_actions_per_run`, checked before the first request.
+/// revoked (its `revoked_at` falls within the run), is still revoked, is not exempted by `[exclude]`, and
+/// no current rule would revoke or delete again; within `max_actions_per_run`, checked before the first
+/// request.
 struct Undo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Unrevoke what a run revoked.",
