@@ -121,9 +121,11 @@ import Testing
             process.arguments = ["run", "--config", config]
             process.environment = [
                 "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "2000000", "CLOUDFLARE_API_TOKEN": token,
-                "STATE_DIRECTORY": state,
+                "STATE_DIRECTORY": state, "ZTGUARDD_AUDIT": "stderr",
             ]
-            process.standardError = FileHandle.nullDevice
+            let stderrPath = state + ".stderr"
+            _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
             process.standardOutput = FileHandle.nullDevice
             try process.run()
             defer { if process.isRunning { process.terminate() } }
@@ -157,6 +159,16 @@ import Testing
             // The run was recorded, complete.
             let reports = try FileManager.default.contentsOfDirectory(atPath: state + "/runs")
             #expect(reports.count == 1)
+            // The journal's side: loaded at start, rejected (naming the bad key) and kept, loaded again.
+            let records = try String(contentsOfFile: stderrPath, encoding: .utf8).split(separator: "\n").compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String]
+            }
+            let configEvents = records.compactMap { $0["ZTG_EVENT"] }.filter { $0.hasPrefix("config-") }
+            #expect(configEvents == ["config-loaded", "config-rejected", "config-loaded"])
+            let rejectedRecord = records.first { $0["ZTG_EVENT"] == "config-rejected" }
+            #expect(rejectedRecord?["PRIORITY"] == "4")
+            #expect(rejectedRecord?["ZTG_ERROR"]?.contains("rule[2].name") == true, "\(rejectedRecord ?? [:])")
+            #expect(rejectedRecord?["ZTG_CONFIG_PATH"] == config)
         }
     }
 
