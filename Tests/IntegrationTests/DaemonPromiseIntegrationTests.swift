@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 import Logging
 import Simulation
+import Synchronization
 import Testing
 
 @testable import ztguardd
@@ -51,10 +52,10 @@ private func privateFile(named name: String, _ contents: String) throws -> Strin
     func sigtermWhileListingActsOnNothing() async throws {
         let notify = try DatagramSocket()
         let account = makeAccount(count: 1_200)
-        // Pages of 50, each answered after 300 ms: the signal lands while the daemon waits for the second
-        // of the several pages its selection takes.
-        let slowPages = FaultPlan.every(1, .slow(milliseconds: 300), where: { $0.url.contains("/devices/registrations?") })
-        try await withFakeAPI(account, faults: slowPages) { server in
+        // Pages of 50, the second held for 8 s: the signal is sent once the first is answered, and must
+        // land before the second is (checked below), however slowly this machine runs the test.
+        let heldPage = FaultPlan.at([2], .slow(milliseconds: 8_000), where: { $0.url.contains("/devices/registrations?") })
+        try await withFakeAPI(account, faults: heldPage) { server in
             let config = try daemonConfiguration(apiBase: server.baseURL, perPage: 50)
             let state = temporaryStatePath()
             let daemon = try SpawnedProcess(
@@ -66,8 +67,11 @@ private func privateFile(named name: String, _ contents: String) throws -> Strin
             }
             try #require(account.requestCount(for: .listRegistrations) >= 1, "the run never started listing")
             daemon.send(SIGTERM)
+            // The count grows when a page is answered: still 1, the second page was not when the signal was sent.
+            try #require(account.requestCount(for: .listRegistrations) == 1, "the signal was sent after the listing's second page")
             let end = await daemon.wait()
             #expect(end.exitStatus == 0, "\(end)")
+            #expect(account.requestCount(for: .listRegistrations) > 2, "the listing was cut short")
             #expect(account.appliedRequests.isEmpty, "acted after SIGTERM: \(account.appliedRequests.count) requests")
 
             let reports = StateStore(directory: state).reports()
@@ -193,33 +197,33 @@ private func privateFile(named name: String, _ contents: String) throws -> Strin
     func intervalStartToStart() async throws {
         let notify = try DatagramSocket()
         let account = makeAccount(count: 300)
-        // The first run takes about 5 s (its first two requests, the token's check and the first page,
-        // answered after 2.5 s each): counted from its end, the next run would come 5 s late.
-        let slowFirstRun = FaultPlan.at([1, 2], .slow(milliseconds: 2_500))
-        try await withFakeAPI(account, faults: slowFirstRun) { server in
+        // When each token check (the first request of every run) reached the fake, taken on the server's
+        // thread: a loaded machine may run this test's task late, but not shift these instants.
+        let runStarts = Mutex<[ContinuousClock.Instant]>([])
+        // The first run takes over 5 s (its first page answered after 5 s): counted from its end, the
+        // next run would come 5 s late.
+        let faults = FaultPlan { _, request in
+            if request.url.contains("/tokens/verify") { runStarts.withLock { $0.append(.now) } }
+            return nil
+        }
+        let slowFirstPage = FaultPlan.at([1], .slow(milliseconds: 5_000), where: { $0.url.contains("/devices/registrations?") })
+        try await withFakeAPI(account, faults: .combining([faults, slowFirstPage])) { server in
             let config = try daemonConfiguration(apiBase: server.baseURL, interval: "1m")
             let daemon = try SpawnedProcess(
                 executable: ztguarddBinary.path, arguments: ["run", "--config", config],
                 environment: ["NOTIFY_SOCKET": notify.path, "CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": temporaryStatePath()])
             var stopped = false
             defer { if !stopped { daemon.send(SIGKILL) } }
-            // READY=1 comes just before the first run starts.
-            try #require(await notify.next(until: "READY=1") != nil)
-            let firstStarted = ContinuousClock.now
-            try #require(await notify.next(until: "STATUS=Last run") != nil)
-            let firstEnded = ContinuousClock.now
-            let requestsOfFirstRun = account.totalRequestCount
-            let deadline = firstStarted + .seconds(100)
-            while account.totalRequestCount == requestsOfFirstRun, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
+            try #require(await notify.next(until: "STATUS=Last run", timeout: .seconds(60)) != nil)
+            let deadline = ContinuousClock.now + .seconds(100)
+            while runStarts.withLock({ $0.count }) < 2, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
             }
-            let secondStarted = ContinuousClock.now
-            let firstRun = firstEnded - firstStarted
-            let gap = secondStarted - firstStarted
-            try #require(firstRun > .seconds(4), "the first run was too short to tell: \(firstRun)")
-            // Seen from here, READY=1 may arrive late on a loaded machine, which shortens the gap measured.
-            #expect(gap >= .seconds(58), "the second run came early: \(gap) after the first")
-            #expect(gap < .seconds(60) + firstRun / 2, "the interval was counted from the end of the first run (\(firstRun)): \(gap)")
+            let starts = runStarts.withLock { $0 }
+            try #require(starts.count >= 2, "no second run within 100 s")
+            let gap = starts[1] - starts[0]
+            #expect(gap >= .seconds(59.5), "the second run came early: \(gap) after the first")
+            #expect(gap < .seconds(62.5), "the interval was counted from the end of the first run (over 5 s): \(gap)")
             daemon.send(SIGTERM)
             #expect(await daemon.wait().exitStatus == 0)
             stopped = true
