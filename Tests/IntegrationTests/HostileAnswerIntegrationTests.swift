@@ -110,7 +110,7 @@ import Glibc
             #expect(!result.stdout.contains(0x1B), "an escape byte reached the terminal")
             #expect(!result.stdoutText.unicodeScalars.contains("\u{202E}"))
         }
-        #expect(plan.stdoutText.contains("laptop\\u{1b}[1A"))
+        #expect(plan.stdoutText.contains("laptop␛[1A␛[2K\u{FFFD}"))
         #expect(csv.stdoutText.contains(#""'=HYPERLINK(""http://evil.example"",""click"")""#))
         #expect(!csv.stdoutText.contains("\n=HYPERLINK") && !csv.stdoutText.contains(",=HYPERLINK"))
     }

@@ -6,7 +6,7 @@ import Testing
 @testable import ztguardd
 
 @Suite struct JSONLinesLogHandlerTests {
-    @Test("escapes quote, backslash and control characters, and passes every other character through as UTF-8", arguments: [
+    @Test("escapes quote, backslash, controls and what a terminal would hide; passes every other character through as UTF-8", arguments: [
         (value: "plain", literal: #""plain""#),
         (value: "say \"hi\"", literal: #""say \"hi\"""#),
         (value: #"C:\Users"#, literal: #""C:\\Users""#),
@@ -15,7 +15,12 @@ import Testing
         (value: "\u{01}", literal: #""\u0001""#),
         (value: "\u{08}\u{0C}", literal: #""\u0008\u000c""#),
         (value: "\u{1F}", literal: #""\u001f""#),
-        (value: "\u{7F}", literal: "\"\u{7F}\""),
+        (value: "\u{7F}", literal: #""\u007f""#),
+        (value: "c1\u{9B}", literal: #""c1\u009b""#),
+        (value: "evil\u{202E}gpj", literal: #""evil\u202egpj""#),
+        (value: "line\u{2028}sep", literal: #""line\u2028sep""#),
+        (value: "zero\u{200B}width", literal: #""zero\u200bwidth""#),
+        (value: "tag\u{E0001}", literal: #""tag\udb40\udc01""#),
         (value: "café", literal: "\"café\""),
         (value: "🛡️ laptop", literal: "\"🛡️ laptop\""),
         (value: "/path/\u{00}end", literal: #""/path/\u0000end""#),

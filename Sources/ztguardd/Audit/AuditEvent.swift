@@ -176,16 +176,10 @@ struct AuditFields: ExpressibleByDictionaryLiteral, Sendable {
     }
 
     /// `value`, or its first bytes (whole characters) and "… (N bytes)" when it is longer than
-    /// ``maximumValueSize``.
+    /// ``maximumValueSize``. The journal keeps the exact bytes otherwise: it stores any, and
+    /// `journalctl` escapes them on display.
     static func bounded(_ value: String) -> String {
-        let size = value.utf8.count
-        guard size > maximumValueSize else { return value }
-        var kept = ""
-        for character in value {
-            guard kept.utf8.count + character.utf8.count <= maximumValueSize - 32 else { break }
-            kept.append(character)
-        }
-        return kept + "… (\(size) bytes)"
+        TerminalText.bounded(value, toUTF8Bytes: maximumValueSize)
     }
 
     /// The keys that have a value, with it, in the order of ``AuditKey/allCases``.

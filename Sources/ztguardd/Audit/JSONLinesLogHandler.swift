@@ -49,37 +49,34 @@ struct JSONLinesLogHandler: LogHandler {
     }
 
     /// Writes `text` as a JSON string literal (RFC 8259 §7): `"`, `\` and control characters escaped,
-    /// every other character as its UTF-8 bytes.
+    /// and so is every character a terminal would obey or hide (``TerminalText/isHidden(_:)``: DEL,
+    /// C1 controls, bidirectional and zero-width characters, U+2028): these lines go to stderr, which
+    /// may be a terminal, and the escape keeps the value exact. Every other character as its UTF-8 bytes.
     static func appendQuoted(_ text: String, to line: inout ByteCursor) {
         line.append(UInt8(ascii: "\""))
-        // Bytes of multi-byte characters are all 0x80 or above, so a byte test cannot split a character.
-        if !line.appendUnlessJSONEscaped(text) {
-            for byte in text.utf8 {
-                guard needsEscape(byte) else {
-                    line.append(byte)
-                    continue
-                }
-                line.append(UInt8(ascii: "\\"))
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): line.append(byte)
-                case UInt8(ascii: "\n"): line.append(UInt8(ascii: "n"))
-                case UInt8(ascii: "\r"): line.append(UInt8(ascii: "r"))
-                case UInt8(ascii: "\t"): line.append(UInt8(ascii: "t"))
+        // Nearly every value is ASCII with nothing to escape: copied as it is.
+        if !(text.utf8.allSatisfy { $0 < 0x80 } && line.appendUnlessJSONEscaped(text, orDelete: true)) {
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"", "\\": line.append(UInt8(ascii: "\\")); line.append(UInt8(scalar.value))
+                case "\n": line.append(literal: "\\n")
+                case "\r": line.append(literal: "\\r")
+                case "\t": line.append(literal: "\\t")
+                case _ where TerminalText.isHidden(scalar):
+                    // \uXXXX in lower-case hex (a pair of surrogates above U+FFFF), as these lines have
+                    // always written controls.
+                    for unit in scalar.utf16 { appendUnicodeEscape(unit, to: &line) }
                 default:
-                    // \u00XX in lower-case hex, as these lines have always been written.
-                    line.append(UInt8(ascii: "u"))
-                    line.append(UInt8(ascii: "0"))
-                    line.append(UInt8(ascii: "0"))
-                    line.append(hexDigits[Int(byte >> 4)])
-                    line.append(hexDigits[Int(byte & 0x0F)])
+                    for byte in scalar.utf8 { line.append(byte) }
                 }
             }
         }
         line.append(UInt8(ascii: "\""))
     }
 
-    private static func needsEscape(_ byte: UInt8) -> Bool {
-        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    private static func appendUnicodeEscape(_ unit: UInt16, to line: inout ByteCursor) {
+        line.append(literal: "\\u")
+        for shift in [12, 8, 4, 0] as [UInt16] { line.append(hexDigits[Int((unit >> shift) & 0x0F)]) }
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
@@ -99,10 +96,14 @@ struct ConsoleLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// One line per event; the message and every metadata value through ``TerminalText/visible(_:keepingNewlines:)``:
+    /// a failed run's error quotes the API's own message, and a device name is whatever someone typed.
     func log(event: LogEvent) {
         let all = metadata.merging(event.metadata ?? [:]) { $1 }
-        let details = all.filter { $0.key != "message_id" }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        let line = "ztguardd: \(event.level): \(event.message)" + (details.isEmpty ? "" : " (" + details.joined(separator: ", ") + ")") + "\n"
+        let details = all.filter { $0.key != "message_id" }.sorted { $0.key < $1.key }
+            .map { "\($0.key)=\(TerminalText.visible("\($0.value)"))" }
+        let line = "ztguardd: \(event.level): \(TerminalText.visible("\(event.message)"))"
+            + (details.isEmpty ? "" : " (" + details.joined(separator: ", ") + ")") + "\n"
         StandardStream.write(line.utf8, to: 2)
     }
 }

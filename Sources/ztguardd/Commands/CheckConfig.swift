@@ -24,8 +24,9 @@ struct CheckConfig: AsyncParsableCommand {
             // Credentials are part of a usable configuration: a missing or exposed token file is exit 78 too.
             let client = try context.makeClient(for: configuration)
             let rules = configuration.ruleSet.rules
-            StandardOutput.write("\(path): configuration OK (\(rules.count) rule\(rules.count == 1 ? "" : "s"): "
-                + rules.map { "\($0.name) → \($0.action.rawValue)" }.joined(separator: ", ") + ")\n")
+            // Rule names are whatever the file's strings hold, escapes included.
+            StandardOutput.write(TerminalText.visible("\(path): configuration OK (\(rules.count) rule\(rules.count == 1 ? "" : "s"): "
+                + rules.map { "\($0.name) → \($0.action.rawValue)" }.joined(separator: ", ") + ")") + "\n")
             guard online else { return 0 }
 
             if let token = try await client.verifyToken() {
@@ -37,7 +38,8 @@ struct CheckConfig: AsyncParsableCommand {
                 } else {
                     line += ", no expiry"
                 }
-                StandardOutput.write(line + "\n")
+                // The status is the API's word.
+                StandardOutput.write(TerminalText.visible(line) + "\n")
             } else {
                 StandardOutput.write("token: legacy global API key (not verifiable; prefer an API token)\n")
             }

@@ -75,8 +75,9 @@ struct History: AsyncParsableCommand {
             text += TextTable.row([action.outcome.rawValue, action.action.rawValue, action.deviceName, action.userEmail ?? "-", action.rule],
                 widths: [7, 8, 22, 24, 14]) + "\n"
         }
-        if let aborted = report.aborted { text += "aborted by \(aborted.limit): \(aborted.detail)\n" }
-        if let failure = report.failure { text += "failed: \(failure)\n" }
+        // Read from a file that quotes the API: shown, not obeyed.
+        if let aborted = report.aborted { text += TerminalText.visible("aborted by \(aborted.limit): \(aborted.detail)") + "\n" }
+        if let failure = report.failure { text += TerminalText.visible("failed: \(failure)") + "\n" }
         return text
     }
 }

@@ -47,8 +47,8 @@ struct Undo: AsyncParsableCommand {
                 return 1
             }
             for action in original.actions where action.action == .delete && action.outcome == .done {
-                StandardOutput.write("cannot restore \(TerminalText.visible(action.deviceName)) "
-                    + "(\(action.registrationID)): deleted by rule \(action.rule); the device must enroll again\n")
+                StandardOutput.write(TerminalText.visible("cannot restore \(action.deviceName) "
+                    + "(\(action.registrationID)): deleted by rule \(action.rule); the device must enroll again") + "\n")
             }
             let revoked = original.actions.filter { $0.action == .revoke && $0.outcome == .done }
             guard !revoked.isEmpty else {

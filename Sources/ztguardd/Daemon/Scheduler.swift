@@ -109,7 +109,7 @@ struct Scheduler: Service {
                 audit.record(.configRejected, "New configuration rejected; the previous one stays in force", [
                     .configPath: (await current.value).configuration.path, .error: "\(error)",
                 ])
-                notifier.notifyReady(status: "Reload rejected, previous configuration in force: \(error)".prefix(400).description)
+                notifier.notifyReady(status: "Reload rejected, previous configuration in force: \(error)")
             }
         }
     }

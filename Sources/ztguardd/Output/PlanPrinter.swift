@@ -36,7 +36,7 @@ enum PlanPrinter {
             guard let actions = byRule[rule.name], !actions.isEmpty else { continue }
             let outcomes = Dictionary(grouping: actions, by: \.outcome).sorted { $0.key.rawValue < $1.key.rawValue }
                 .map { "\($0.value.count) \($0.key.rawValue)" }.joined(separator: ", ")
-            text += "\n\(rule.name): \(rule.action.rawValue)\(rule.dryRun ? " (rule in dry run)" : ""), \(outcomes)\n"
+            text += "\n" + TerminalText.visible("\(rule.name): \(rule.action.rawValue)\(rule.dryRun ? " (rule in dry run)" : ""), \(outcomes)") + "\n"
             text += "  " + TextTable.row(["DEVICE", "USER", "REASON"], widths: widths + [reasonWidth]) + "\n"
             for action in actions.prefix(rowsPerRule ?? actions.count) {
                 let record = action.record
@@ -87,7 +87,8 @@ enum PlanPrinter {
         let change = aborted.limit == "max_fraction"
             ? "raise [limits] max_fraction"
             : "raise [limits] max_actions_per_run above \(report.actions.count)"
-        return "\n" + paragraph("ABORTED by the \(aborted.limit) limit: \(aborted.detail). Nothing will be changed.", width: width)
+        let detail = TerminalText.visible("ABORTED by the \(aborted.limit) limit: \(aborted.detail). Nothing will be changed.")
+        return "\n" + paragraph(detail, width: width)
             + paragraph("A first clean-up of a neglected account selects much: review the actions, then \(change) "
                 + "for one run, or narrow the rules, and put the limit back afterwards.", width: width)
     }

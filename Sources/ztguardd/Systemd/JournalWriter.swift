@@ -57,7 +57,8 @@ struct JournalWriter: Sendable {
             // sd_journal_sendv fails only for malformed input or an unreachable socket; there is
             // nowhere better to report either than the stderr we would have used anyway.
             if !sent {
-                StandardStream.write((fields.map { "\($0.name)=\($0.value)" }.joined(separator: " ") + "\n").utf8, to: 2)
+                let line = fields.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+                StandardStream.write((TerminalText.visible(line) + "\n").utf8, to: 2)
             }
         case .socket(let path):
             Self.sendNative(fields, to: path)

@@ -30,14 +30,14 @@ struct SystemdNotifier: Sendable {
     func notifyReady(status: String) { send("READY=1\nSTATUS=\(Self.singleLine(status))") }
     func notifyStatus(_ status: String) { send("STATUS=\(Self.singleLine(status))") }
 
-    /// `status` as one line of at most 400 characters: a status can quote an API error message, and a
-    /// newline in it would end `STATUS=` and start another assignment of the datagram (`WATCHDOG_USEC=1`).
+    /// The most a `STATUS=` line holds, in bytes: what `systemctl status` shows on one line, more or less.
+    static let maximumStatusSize = 400
+
+    /// `status` as one line a person can read (``TerminalText/line(_:toUTF8Bytes:)``): a status can quote
+    /// an API error message, whose newline would end `STATUS=` and start another assignment of the
+    /// datagram (`WATCHDOG_USEC=1`), and whose escape sequences `systemctl status` would print.
     static func singleLine(_ status: String) -> String {
-        var line = String(String.UnicodeScalarView(status.unicodeScalars.map { scalar in
-            scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}" ? " " : scalar
-        }))
-        if line.count > 400 { line = String(line.prefix(399)) + "…" }
-        return line
+        TerminalText.line(status, toUTF8Bytes: maximumStatusSize)
     }
     func notifyWatchdog() { send("WATCHDOG=1") }
     func notifyStopping() { send("STOPPING=1") }
