@@ -7,13 +7,6 @@ import Testing
 
 @testable import ztguardd
 
-/// The records a run of the binary wrote on stderr as JSON lines (no journal socket here), decoded.
-private func records(_ result: ProcessResult) -> [[String: String]] {
-    result.stderr.split(separator: "\n").compactMap { line in
-        (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: String]
-    }
-}
-
 /// The binary, with its audit records on stderr as JSON lines wherever it runs: `ZTGUARDD_AUDIT=stderr`
 /// asks for them even where a journal listens, so these tests read the same records on every machine.
 private func runAudited(
@@ -38,12 +31,12 @@ private func runAudited(
         }
         #expect(result.status == 3)
         #expect(account.changes.isEmpty)
-        let aborted = try #require(records(result).first { $0["ZTG_EVENT"] == "run-aborted" })
+        let aborted = try #require(auditRecords(in: result.stderr).first { $0["ZTG_EVENT"] == "run-aborted" })
         #expect(aborted["PRIORITY"] == "4")
         #expect(aborted["MESSAGE_ID"] == "c14c6aee634141359a356a2ae5a6ffc2")
         #expect(aborted["SYSLOG_IDENTIFIER"] == "ztguardd")
         #expect(aborted["ZTG_ERROR"]?.contains("max_fraction = 0.01") == true)
-        let actions = records(result).filter { $0["ZTG_EVENT"] == "action" }
+        let actions = auditRecords(in: result.stderr).filter { $0["ZTG_EVENT"] == "action" }
         #expect(!actions.isEmpty && actions.allSatisfy { $0["ZTG_OUTCOME"] == "skipped" && $0["PRIORITY"] == "5" })
     }
 
@@ -70,7 +63,7 @@ private func runAudited(
         let result = try await runAudited(["run", "--once", "--config", config],
             environment: ["CLOUDFLARE_API_TOKEN": secret, "STATE_DIRECTORY": state], timeout: 120)
         #expect(result.status == 1)
-        let all = records(result)
+        let all = auditRecords(in: result.stderr)
         let failed = try #require(all.first { $0["ZTG_EVENT"] == "run-failed" })
         #expect(failed["PRIORITY"] == "3")
         #expect(failed["MESSAGE_ID"] == "9195eb2c51564ebcb7dc542f9b5c559a")
@@ -124,7 +117,7 @@ private func runAudited(
             ])
         }
         #expect(result.status == 0, "\(result.stderr)")
-        let expiring = records(result).filter { $0["ZTG_EVENT"] == "token-expiring" }
+        let expiring = auditRecords(in: result.stderr).filter { $0["ZTG_EVENT"] == "token-expiring" }
         #expect(expiring.count == (warned ? 1 : 0))
         if warned {
             #expect(expiring.first?["PRIORITY"] == "4")

@@ -8,21 +8,6 @@ import Testing
 
 @testable import ztguardd
 
-/// A daemon configuration acting on stale registrations in batches of `batchSize`.
-private func actingConfiguration(apiBase: String, batchSize: Int) throws -> String {
-    try writeConfiguration(apiBase: apiBase, batchSize: batchSize, rules: """
-        [schedule]
-        interval = "1h"
-        jitter = "0"
-
-        [[rule]]
-        name = "stale"
-        action = "revoke"
-        [rule.match]
-        last_seen_older_than = "90d"
-        """)
-}
-
 private func temporaryStateDirectory() -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("ztg-state-\(UUID().uuidString)").path
 }
@@ -58,7 +43,7 @@ private func waitForExit(_ process: Process, timeout: Duration = .seconds(30)) a
         // with every action done). Unloaded, the test still takes about 3 s: two revokes, then the one in flight.
         let slowRevokes = FaultPlan.every(1, .slow(milliseconds: 1_000), where: { $0.url.contains("/revoke") })
         try await withFakeAPI(account, faults: slowRevokes) { server in
-            let config = try actingConfiguration(apiBase: server.baseURL, batchSize: 5)
+            let config = try actingDaemonConfiguration(apiBase: server.baseURL, batchSize: 5)
             let state = temporaryStateDirectory()
             let process = try startDaemon(["run", "--config", config], state: state)
             defer { if process.isRunning { process.terminate() } }

@@ -8,32 +8,6 @@ import Testing
 
 @testable import ztguardd
 
-/// The JSON-lines audit records in `stderr` (`ZTGUARDD_AUDIT=stderr`), decoded.
-private func auditRecords(in stderr: String) -> [[String: String]] {
-    stderr.split(separator: "\n").compactMap { line in
-        (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: String]
-    }
-}
-
-/// An acting daemon configuration: stale registrations revoked, one run every `interval`, no jitter,
-/// pages of `perPage`.
-private func daemonConfiguration(apiBase: String, interval: String = "1h", perPage: Int = 500) throws -> String {
-    let path = try writeConfiguration(apiBase: apiBase, rules: """
-        [schedule]
-        interval = "\(interval)"
-        jitter = "0"
-
-        [[rule]]
-        name = "stale"
-        action = "revoke"
-        [rule.match]
-        last_seen_older_than = "90d"
-        """)
-    let text = try String(contentsOfFile: path, encoding: .utf8)
-    try text.replacingOccurrences(of: "per_page = 500", with: "per_page = \(perPage)").write(toFile: path, atomically: true, encoding: .utf8)
-    return path
-}
-
 /// A private file holding `contents`, in a fresh directory; its path.
 private func privateFile(named name: String, _ contents: String) throws -> String {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ztg-cred-\(UUID().uuidString)")
@@ -55,7 +29,7 @@ private func privateFile(named name: String, _ contents: String) throws -> Strin
         // land before the second is (checked below), however slowly this machine runs the test.
         let heldPage = FaultPlan.at([2], .slow(milliseconds: 8_000), where: { $0.url.contains("/devices/registrations?") })
         try await withFakeAPI(account, faults: heldPage) { server in
-            let config = try daemonConfiguration(apiBase: server.baseURL, perPage: 50)
+            let config = try actingDaemonConfiguration(apiBase: server.baseURL, perPage: 50)
             let state = temporaryStatePath()
             let daemon = try SpawnedProcess(
                 executable: ztguarddBinary.path, arguments: ["run", "--config", config],
@@ -92,7 +66,7 @@ private func privateFile(named name: String, _ contents: String) throws -> Strin
     func daemonCarriesOnAfterRefusedToken() async throws {
         let notify = try DatagramSocket()
         try await withFakeAPI(makeAccount(count: 100)) { server in
-            let config = try daemonConfiguration(apiBase: server.baseURL)
+            let config = try actingDaemonConfiguration(apiBase: server.baseURL)
             let daemon = try SpawnedProcess(
                 executable: ztguarddBinary.path, arguments: ["run", "--config", config],
                 environment: [
@@ -200,7 +174,7 @@ private func privateFile(named name: String, _ contents: String) throws -> Strin
         // next run would come 5 s late.
         let slowFirstPage = FaultPlan.at([1], .slow(milliseconds: 5_000), where: { $0.url.contains("/devices/registrations?") })
         try await withFakeAPI(account, faults: slowFirstPage) { server in
-            let config = try daemonConfiguration(apiBase: server.baseURL, interval: "1m")
+            let config = try actingDaemonConfiguration(apiBase: server.baseURL, interval: "1m")
             let state = temporaryStatePath()
             let daemon = try SpawnedProcess(
                 executable: ztguarddBinary.path, arguments: ["run", "--config", config],

@@ -3,13 +3,6 @@ import Foundation
 import Simulation
 import Testing
 
-/// The JSON-lines records a run wrote on stderr (`ZTGUARDD_AUDIT=stderr`), decoded.
-private func auditRecords(_ result: ProcessResult) -> [[String: String]] {
-    result.stderr.split(separator: "\n").compactMap { line in
-        (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: String]
-    }
-}
-
 private func freshState() -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("ztg-promise-\(UUID().uuidString)").path
 }
@@ -59,7 +52,7 @@ private func freshState() -> String {
         #expect(result.stdoutText.contains("\"actions\""), "\(result.stdoutText.prefix(300))")
         let written = (try? FileManager.default.subpathsOfDirectory(atPath: state)) ?? []
         #expect(written.filter { $0.hasSuffix(".json") }.isEmpty, "plan wrote \(written)")
-        #expect(auditRecords(result).filter { $0["ZTG_EVENT"] != nil }.isEmpty, "plan journaled: \(result.stderr)")
+        #expect(auditRecords(in: result.stderr).filter { $0["ZTG_EVENT"] != nil }.isEmpty, "plan journaled: \(result.stderr)")
     }
 
     @Test("a configuration that is bad at start: the daemon exits 78 with a config-rejected record naming the key")
@@ -75,7 +68,7 @@ private func freshState() -> String {
             "CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": freshState(), "ZTGUARDD_AUDIT": "stderr",
         ])
         #expect(result.status == 78, "\(result.stderr)")
-        let rejected = try #require(auditRecords(result).first { $0["ZTG_EVENT"] == "config-rejected" }, "\(result.stderr)")
+        let rejected = try #require(auditRecords(in: result.stderr).first { $0["ZTG_EVENT"] == "config-rejected" }, "\(result.stderr)")
         #expect(rejected["PRIORITY"] == "4")
         #expect(rejected["ZTG_ERROR"]?.contains("rule[1].match.last_seen_older_than") == true)
     }
@@ -89,7 +82,7 @@ private func freshState() -> String {
             ]), server.baseURL)
         }
         #expect(result.status == 0, "\(result.stderr)")
-        let records = auditRecords(result)
+        let records = auditRecords(in: result.stderr)
         let loaded = try #require(records.first { $0["ZTG_EVENT"] == "config-loaded" })
         #expect(loaded["ZTG_API_BASE"] == base)
         #expect(records.contains { $0["PRIORITY"] == "4" && $0["ZTG_API_BASE"] == base && $0["MESSAGE"]?.contains("custom API base") == true })

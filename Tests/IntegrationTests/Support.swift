@@ -228,3 +228,29 @@ func versionBelow(_ text: String?, _ limit: [Int]) -> Bool {
     }
     return false
 }
+
+/// The JSON-lines audit records in `stderr` (`ZTGUARDD_AUDIT=stderr`, or no journal), decoded; other lines skipped.
+func auditRecords(in stderr: String) -> [[String: String]] {
+    stderr.split(separator: "\n").compactMap { line in
+        (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: String]
+    }
+}
+
+/// An acting daemon configuration: stale registrations (90 days) revoked in batches of `batchSize`, listed
+/// in pages of `perPage`, one run every `interval` without jitter.
+func actingDaemonConfiguration(apiBase: String, interval: String = "1h", batchSize: Int = 50, perPage: Int = 500) throws -> String {
+    let path = try writeConfiguration(apiBase: apiBase, batchSize: batchSize, rules: """
+        [schedule]
+        interval = "\(interval)"
+        jitter = "0"
+
+        [[rule]]
+        name = "stale"
+        action = "revoke"
+        [rule.match]
+        last_seen_older_than = "90d"
+        """)
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    try text.replacingOccurrences(of: "per_page = 500", with: "per_page = \(perPage)").write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}

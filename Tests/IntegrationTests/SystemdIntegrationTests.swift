@@ -160,9 +160,7 @@ import Testing
             let reports = try FileManager.default.contentsOfDirectory(atPath: state + "/runs")
             #expect(reports.count == 1)
             // The journal's side: loaded at start, rejected (naming the bad key) and kept, loaded again.
-            let records = try String(contentsOfFile: stderrPath, encoding: .utf8).split(separator: "\n").compactMap {
-                (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String]
-            }
+            let records = auditRecords(in: try String(contentsOfFile: stderrPath, encoding: .utf8))
             let configEvents = records.compactMap { $0["ZTG_EVENT"] }.filter { $0.hasPrefix("config-") }
             #expect(configEvents == ["config-loaded", "config-rejected", "config-loaded"])
             let rejectedRecord = records.first { $0["ZTG_EVENT"] == "config-rejected" }
