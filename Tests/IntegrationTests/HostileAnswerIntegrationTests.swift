@@ -175,7 +175,14 @@ extension ProcessHardeningIntegrationTests {
         // is the daemon's doing, not the machine's.
         let control = try SpawnedProcess(
             executable: "/bin/sh", arguments: allowCores + ["/bin/sleep", "30"], environment: [:])
-        try await Task.sleep(for: .milliseconds(300))
+        // Signalled once it is `sleep`, not while the shell still sets up: a fixed 300 ms was not always
+        // enough on a loaded machine, and the signal then went astray.
+        let execDeadline = ContinuousClock.now + .seconds(20)
+        while (try? String(contentsOfFile: "/proc/\(control.pid)/comm", encoding: .utf8)) != "sleep\n",
+            ContinuousClock.now < execDeadline
+        {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         control.send(SIGSEGV)
         let controlEnd = await control.wait()
         #expect(controlEnd.signal == SIGSEGV)
