@@ -168,24 +168,19 @@ import Testing
         #expect(request.header("Authorization") == nil)
     }
 
-    @Test("revoke sends ids as repeated query parameters, batch_size at a time, no body", arguments: [
-        (ids: 1, batch: 50, requests: 1), (ids: 50, batch: 50, requests: 1), (ids: 51, batch: 50, requests: 2),
-        (ids: 120, batch: 50, requests: 3),
-    ])
-    func revokeBatches(ids count: Int, batch: Int, requests: Int) async throws {
+    @Test("a batch is one revoke request: its ids as repeated query parameters, in order", arguments: [1, 50, 200])
+    func revokeBatch(ids count: Int) async throws {
         let ids = (0..<count).map { "r\($0)" }
-        let transport = FakeTransport(Array(repeating: .envelope(result: "{}"), count: requests))
-        var results: [BatchResult] = []
-        try await makeClient(transport).apply(.revoke, to: ids, batchSize: batch) { results.append($0) }
+        let transport = FakeTransport([.envelope(result: "{}")])
+        let result = await makeClient(transport).apply(.revoke, toBatch: ids)
         let sent = await transport.sentRequests
-        #expect(sent.count == requests)
+        #expect(sent.count == 1)
         #expect(sent.allSatisfy { $0.method == .post && $0.target.hasPrefix("/client/v4/accounts/acc1/devices/registrations/revoke?id=") })
         let sentIDs = sent.flatMap { request in
             request.target.split(separator: "?")[1].split(separator: "&").map { String($0.dropFirst("id=".count)) }
         }
         #expect(sentIDs == ids)
-        #expect(results.flatMap(\.done) == ids)
-        #expect(results.allSatisfy { $0.failed.isEmpty })
+        #expect(result == BatchResult(action: .revoke, done: ids, failed: [:]))
     }
 
     @Test("a delete whose answer was lost is read back before anything is sent again, and counted done")
@@ -195,9 +190,8 @@ import Testing
             // The check: neither registration exists any more.
             .registrationsPage(ids: [], cursor: ""),
         ])
-        var results: [BatchResult] = []
-        try await makeClient(transport).apply(.delete, to: ["x", "y"], batchSize: 50) { results.append($0) }
-        #expect(results == [BatchResult(action: .delete, done: ["x", "y"], failed: [:])])
+        let result = await makeClient(transport).apply(.delete, toBatch: ["x", "y"])
+        #expect(result == BatchResult(action: .delete, done: ["x", "y"], failed: [:]))
         let sent = await transport.sentRequests
         try #require(sent.map(\.method) == [.delete, .get], "the delete is not sent a second time unread")
         #expect(sent[1].target.contains("id=x&id=y"))
@@ -215,28 +209,24 @@ import Testing
                 resultInfo: #"{"count":2,"cursor":""}"#),
             .envelope(result: "{}"),
         ])
-        var results: [BatchResult] = []
-        try await makeClient(transport).apply(.revoke, to: ["a", "b"], batchSize: 50) { results.append($0) }
-        #expect(results == [BatchResult(action: .revoke, done: ["a", "b"], failed: [:])])
+        let result = await makeClient(transport).apply(.revoke, toBatch: ["a", "b"])
+        #expect(result == BatchResult(action: .revoke, done: ["a", "b"], failed: [:]))
         let sent = await transport.sentRequests
         try #require(sent.map(\.method) == [.post, .get, .post])
         #expect(sent[0].target.hasSuffix("revoke?id=a&id=b"))
         #expect(sent[2].target.hasSuffix("revoke?id=b"), "only what the read-back found undone: \(sent[2].target)")
     }
 
-    @Test("a batch that really fails is reported failed, and the next batch still runs")
-    func failedBatchDoesNotStopOthers() async throws {
+    @Test("a batch the API really refuses is failed, each id with the API's message, after one read-back")
+    func refusedBatchIsFailed() async throws {
         let transport = FakeTransport([
             .envelope(status: 400, success: false, errors: #"[{"code":7000,"message":"nope"}]"#),
             // The check: the registration is still active.
             .envelope(result: "[" + FakeTransport.Reply.registrationJSON(id: "a") + "]", resultInfo: #"{"count":1,"cursor":""}"#),
-            .envelope(result: "{}"),
         ])
-        var results: [BatchResult] = []
-        try await makeClient(transport).apply(.revoke, to: ["a", "b"], batchSize: 1) { results.append($0) }
-        #expect(results.count == 2)
-        #expect(results[0].done.isEmpty)
-        #expect(results[0].failed["a"]?.contains("nope") == true)
-        #expect(results[1].done == ["b"])
+        let result = await makeClient(transport).apply(.revoke, toBatch: ["a"])
+        #expect(result.done.isEmpty)
+        #expect(result.failed["a"]?.contains("nope") == true)
+        #expect(await transport.sentRequests.map(\.method) == [.post, .get])
     }
 }

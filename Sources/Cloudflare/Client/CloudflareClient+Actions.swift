@@ -11,30 +11,18 @@ public struct BatchResult: Sendable, Equatable {
 }
 
 extension CloudflareClient {
-    /// Applies `action` to `registrationIDs`, `batchSize` ids per request, and reports each batch
-    /// to `onBatch` as it completes. A failed batch does not stop the others.
+    /// Applies `action` to one batch of registrations, sent as one request, and says what became of each.
+    /// Cutting actions into batches is the caller's (`batch_size`); nothing here throws: a failure is an
+    /// outcome of the batch.
     ///
-    /// Each id is sent in one batch only, and never sent again unread: a request that failed may still
+    /// An id is never sent again unread: a request that failed may still
     /// have been applied (an answer lost on the way back), so before a batch is sent again its
     /// registrations are listed, and those already in the target state count as done. Only the rest is
     /// sent again, as often as the retry policy allows for a transient failure; a refusal of the whole
     /// request that still let some of it through gets one more try for the rest (one id the API refuses,
     /// say deleted meanwhile by someone else, fails a whole bulk request). Check, don't guess, and never
     /// act twice.
-    public func apply(
-        _ action: RuleAction, to registrationIDs: [String], batchSize: Int,
-        onBatch: (BatchResult) async throws -> Void
-    ) async throws {
-        let size = max(1, batchSize)
-        var start = 0
-        while start < registrationIDs.count {
-            let batch = Array(registrationIDs[start..<min(start + size, registrationIDs.count)])
-            start += size
-            try await onBatch(await applyBatch(action, to: batch))
-        }
-    }
-
-    private func applyBatch(_ action: RuleAction, to ids: [String]) async -> BatchResult {
+    public func apply(_ action: RuleAction, toBatch ids: [String]) async -> BatchResult {
         var done: [String] = []
         var remaining = ids
         var attempts = 0

@@ -96,17 +96,8 @@ struct Undo: AsyncParsableCommand {
                 report.aborted = RunReport.Abort(limit: "max_actions", detail: "\(toUnrevoke.count) unrevokes planned, "
                     + "more than max_actions_per_run = \(limit)")
             } else if !dryRun {
-                let index = Dictionary(uniqueKeysWithValues: toUnrevoke.map { (actions[$0].registrationID, $0) })
-                try await client.apply(.unrevoke, to: toUnrevoke.map { actions[$0].registrationID },
-                    batchSize: configuration.pacing.batchSize) { batch in
-                    for id in batch.done { if let i = index[id] { actions[i].outcome = .done } }
-                    for (id, error) in batch.failed {
-                        if let i = index[id] {
-                            actions[i].outcome = .failed
-                            actions[i].error = error
-                        }
-                    }
-                }
+                // Recorded below, with the actions left alone.
+                _ = await ActStep(client: client, batchSize: configuration.pacing.batchSize).run(&actions, pending: toUnrevoke) { _ in }
             }
             let audit = AuditLog(logger: logger)
             for action in actions {

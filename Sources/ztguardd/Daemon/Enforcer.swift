@@ -147,36 +147,11 @@ struct Enforcer: Sendable {
                 + "found the user the Access listing did not show, so the registration is not acted on"
         }
         // A shutdown requested while listing: nothing has been changed yet, so nothing is; the plan
-        // is recorded with every action skipped.
-        acting: for kind in [RuleAction.unrevoke, .revoke, .delete] where !shouldStop() {
-            let members = actions.indices.filter {
-                actions[$0].action == kind && actions[$0].outcome == .skipped && !presentInAccess.contains($0)
-            }
-            // One batch at a time: only a batch's IDs are strings at once.
-            let batchSize = max(1, configuration.pacing.batchSize)
-            for start in stride(from: 0, to: members.count, by: batchSize) {
-                let batch = members[start..<min(start + batchSize, members.count)]
-                let ids = batch.map { actions[$0].registrationID }
-                let indexByID = Dictionary(zip(ids, batch), uniquingKeysWith: { first, _ in first })
-                do {
-                    try await client.apply(kind, to: ids, batchSize: batchSize) { result in
-                        for id in result.done { if let index = indexByID[id] { actions[index].outcome = .done } }
-                        for (id, error) in result.failed {
-                            if let index = indexByID[id] {
-                                actions[index].outcome = .failed
-                                actions[index].error = error
-                            }
-                        }
-                        recordActions(result.done.compactMap { indexByID[$0].map { actions[$0] } }
-                            + result.failed.keys.sorted().compactMap { indexByID[$0].map { actions[$0] } }, runID: runID, dryRun: dryRun)
-                        if shouldStop() { throw CancellationError() }
-                    }
-                } catch {
-                    // Graceful shutdown: what was not sent stays `skipped` and is recorded as such.
-                    break acting
-                }
-            }
-        }
+        // is recorded with every action skipped. One requested while acting: what was not sent stays
+        // `skipped` and is recorded as such.
+        let pending = actions.indices.filter { actions[$0].outcome == .skipped && !presentInAccess.contains($0) }
+        let act = ActStep(client: client, batchSize: configuration.pacing.batchSize, shouldStop: shouldStop)
+        _ = await act.run(&actions, pending: pending) { recordActions($0, runID: runID, dryRun: dryRun) }
         report.actions = actions
         // The actions are final: the report is written on a thread of its own while they are journaled.
         let saving = startSaving(report)
