@@ -100,7 +100,7 @@ private func freshState() -> String {
         }
     }
 
-    @Test("undo leaves revoked what a current rule would revoke again, and says which rule")
+    @Test("undo leaves revoked what a current rule would revoke again, and says which rule, on stdout and in the journal")
     func currentRuleKeepsItRevoked() async throws {
         let account = undoAccount(count: 300)
         let state = freshState()
@@ -109,11 +109,18 @@ private func freshState() -> String {
             try #require(!revoked.isEmpty)
             let config = try writeConfiguration(apiBase: server.baseURL, rules: outdatedRule)
             let result = try await runZTGuardd(["undo", runID, "--config", config],
-                environment: ["CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state])
+                environment: ["CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state, "ZTGUARDD_AUDIT": "stderr"])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(account.changes.filter { $0.kind == .unrevoked }.isEmpty)
             #expect(result.stdoutText.split(separator: "\n").filter { $0.contains("rule outdated would select it again") }.count
                 == revoked.count)
+            // The record says why it was left alone, not that a limit or a shutdown stopped the run.
+            let records = auditRecords(in: result.stderr).filter { $0["ZTG_EVENT"] == "action" }
+            #expect(records.count == revoked.count)
+            #expect(records.allSatisfy {
+                $0["MESSAGE"]?.hasPrefix("Did not unrevoke registration") == true
+                    && $0["MESSAGE"]?.contains("rule outdated would select it again") == true
+            }, "\(records.first ?? [:])")
         }
     }
 

@@ -6,12 +6,14 @@ import Testing
 
 @Suite struct AuditMessageTests {
     static func action(_ kind: RuleAction, _ outcome: RunReport.Action.Outcome, email: String? = "ana@example.com",
-                       device: String = "LAPTOP-8F2K1", error: String? = nil) -> RunReport.Action {
+                       device: String = "LAPTOP-8F2K1", error: String? = nil,
+                       skipped cause: RunReport.Action.SkipCause? = nil) -> RunReport.Action {
         let registration = Registration(id: "r-1", deviceID: "d-1", deviceName: device, userEmail: email)
         var action = RunReport.Action(
             PlannedAction(rule: "stale", action: kind, registration: registration, reason: "last seen 114 days ago (limit 90 days)"),
             outcome: outcome)
         action.error = error
+        action.skipCause = cause
         return action
     }
 
@@ -21,6 +23,11 @@ import Testing
         (action(.unrevoke, .done, email: nil), "Unrevoked registration r-1 (LAPTOP-8F2K1): last seen 114 days ago (limit 90 days)"),
         (action(.revoke, .planned), "Would revoke registration r-1 (LAPTOP-8F2K1, ana@example.com) (dry run): last seen 114 days ago (limit 90 days)"),
         (action(.delete, .skipped, device: ""), "Did not delete registration r-1 (unnamed device, ana@example.com): a safety limit or a shutdown stopped the run first"),
+        (action(.delete, .skipped, skipped: .limit), "Did not delete registration r-1 (LAPTOP-8F2K1, ana@example.com): a safety limit or a shutdown stopped the run first"),
+        (action(.revoke, .skipped, skipped: .shutdown), "Did not revoke registration r-1 (LAPTOP-8F2K1, ana@example.com): a safety limit or a shutdown stopped the run first"),
+        // The cause decides, not the reason's first words.
+        (action(.revoke, .skipped, skipped: .presentInAccess), "Did not revoke registration r-1 (LAPTOP-8F2K1, ana@example.com): last seen 114 days ago (limit 90 days)"),
+        (action(.unrevoke, .skipped, skipped: .leftAlone), "Did not unrevoke registration r-1 (LAPTOP-8F2K1, ana@example.com): last seen 114 days ago (limit 90 days)"),
         (action(.revoke, .failed, error: "HTTP 403: forbidden"), "Could not revoke registration r-1 (LAPTOP-8F2K1, ana@example.com): HTTP 403: forbidden"),
         (action(.revoke, .failed), "Could not revoke registration r-1 (LAPTOP-8F2K1, ana@example.com): the API refused it"),
     ])

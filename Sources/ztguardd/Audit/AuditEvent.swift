@@ -192,6 +192,19 @@ struct AuditFields: ExpressibleByDictionaryLiteral, Sendable {
 struct AuditLog: Sendable {
     var logger: Logger
 
+    /// The logger `run` and `undo` record through: the journal when its socket can be written to
+    /// (unless `ZTGUARDD_AUDIT=stderr`), else JSON lines on standard error, from `level` up.
+    static func logger(level: Logger.Level) -> Logger {
+        let writesJournal = JournalWriter.auditGoesToJournal
+        return Logger(label: "ztguardd") { _ -> any LogHandler in
+            if writesJournal {
+                JournalLogHandler(writer: JournalWriter(destination: .systemJournal), level: level)
+            } else {
+                JSONLinesLogHandler(level: level)
+            }
+        }
+    }
+
     /// Records `event` with `message` (what `journalctl` shows) and `fields`.
     func record(_ event: AuditEvent, _ message: Logger.Message, _ fields: AuditFields) {
         // Our own handlers take the record as journal fields, the same fields in the same order as
@@ -255,15 +268,16 @@ extension RunReport.Action.Record {
             subject()
             text += " (dry run): "
             text += reason
-        case .skipped:
+        case .skipped, .pending:
             text += "Did not "
             text += verb
             text += " "
             subject()
-            if reason.hasPrefix(RunReport.Action.presentInAccess) {
+            switch skipCause {
+            case .presentInAccess, .leftAlone:
                 text += ": "
                 text += reason
-            } else {
+            case .limit, .shutdown, nil:
                 text += ": a safety limit or a shutdown stopped the run first"
             }
         case .failed:

@@ -10,6 +10,22 @@ struct RunReport: Codable, Sendable, Equatable {
     struct Action: Codable, Sendable, Equatable {
         enum Outcome: String, Codable, Sendable {
             case planned, done, failed, skipped
+            /// Not sent yet: the act step has still to send it. A run ends with none (``RunReport/Action/settle(aborted:)``),
+            /// so no report or record says it.
+            case pending
+        }
+
+        /// Why a skipped action was not carried out. Kept with the action, not in its reason: the
+        /// journal's wording follows it. The report's JSON does not carry it.
+        enum SkipCause: Sendable, Equatable {
+            /// A safety limit aborted the run before anything was sent.
+            case limit
+            /// A graceful shutdown stopped the run before this action was sent.
+            case shutdown
+            /// The user the rule took for absent from Access was found there by a direct lookup.
+            case presentInAccess
+            /// `undo` left the registration as it is; the reason says why.
+            case leftAlone
         }
 
         /// How the reason of a skipped action begins when the user its rule took for absent from Access
@@ -20,6 +36,20 @@ struct RunReport: Codable, Sendable, Equatable {
         var outcome: Outcome
         /// Why a `failed` action failed.
         var error: String?
+        /// Why a `skipped` action was skipped.
+        var skipCause: SkipCause?
+
+        /// Marks the action skipped for `cause`.
+        mutating func skip(_ cause: SkipCause) {
+            outcome = .skipped
+            skipCause = cause
+        }
+
+        /// An action still pending when its run ends was not sent: skipped because a limit aborted the
+        /// run, or else because a shutdown stopped it.
+        mutating func settle(aborted: Bool) {
+            if outcome == .pending { skip(aborted ? .limit : .shutdown) }
+        }
 
         var rule: String {
             get { planned.rule }
@@ -53,6 +83,8 @@ struct RunReport: Codable, Sendable, Equatable {
             var reason: String
             var outcome: Outcome
             var error: String?
+            /// Not in the report's JSON: the journal's wording only.
+            var skipCause: SkipCause?
         }
 
         var record: Record {
@@ -60,7 +92,8 @@ struct RunReport: Codable, Sendable, Equatable {
             return Record(
                 rule: planned.rule, action: planned.action, registrationID: subject.registrationID, deviceID: subject.deviceID,
                 deviceName: subject.deviceName, userEmail: subject.userEmail, lastSeenAt: subject.lastSeenAt,
-                clientVersion: subject.clientVersion, reason: planned.reason, outcome: outcome, error: error)
+                clientVersion: subject.clientVersion, reason: planned.reason, outcome: outcome, error: error,
+                skipCause: skipCause)
         }
 
         enum CodingKeys: String, CodingKey {

@@ -35,14 +35,7 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let level = logLevel.level
-        let writesJournal = JournalWriter.auditGoesToJournal
-        let logger = Logger(label: "ztguardd") { _ -> any LogHandler in
-            if writesJournal {
-                JournalLogHandler(writer: JournalWriter(destination: .systemJournal), level: level)
-            } else {
-                JSONLinesLogHandler(level: level)
-            }
-        }
+        let logger = AuditLog.logger(level: level)
         let audit = AuditLog(logger: logger)
         let context = CommandContext(logger: logger)
         let path = options.path(environment: context.environment)

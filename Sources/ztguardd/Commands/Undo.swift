@@ -28,14 +28,8 @@ struct Undo: AsyncParsableCommand {
 
     func run() async throws {
         try await CommandContext.reportingErrors {
-            let writesJournal = JournalWriter.auditGoesToJournal
-            let logger = Logger(label: "ztguardd") { _ -> any LogHandler in
-                if writesJournal {
-                    JournalLogHandler(writer: JournalWriter(destination: .systemJournal), level: .info)
-                } else {
-                    ConsoleLogHandler(level: .warning)
-                }
-            }
+            // Its records go where run's do: the journal, or JSON lines on stderr (ztguardd(8), ENVIRONMENT).
+            let logger = AuditLog.logger(level: .info)
             let context = CommandContext(logger: logger)
             let state = StateStore(directory: context.stateDirectory)
             guard let original = try state.report(runID: runID) else {
@@ -83,10 +77,11 @@ struct Undo: AsyncParsableCommand {
                 undo.action = .unrevoke
                 if let reason = leftAlone[action.registrationID] {
                     undo.reason = reason
-                    undo.outcome = .skipped
+                    undo.skip(.leftAlone)
                 } else {
                     undo.reason = "revoked by rule \(action.rule) in run \(runID)"
-                    undo.outcome = dryRun ? .planned : .skipped
+                    undo.outcome = dryRun ? .planned : .pending
+                    undo.skipCause = nil
                 }
                 return undo
             }
@@ -99,6 +94,7 @@ struct Undo: AsyncParsableCommand {
                 // Recorded below, with the actions left alone.
                 _ = await ActStep(client: client, batchSize: configuration.pacing.batchSize).run(&actions, pending: toUnrevoke) { _ in }
             }
+            for index in actions.indices { actions[index].settle(aborted: report.aborted != nil) }
             let audit = AuditLog(logger: logger)
             for action in actions {
                 var fields: AuditFields = [
@@ -109,7 +105,7 @@ struct Undo: AsyncParsableCommand {
                 fields[.userEmail] = action.userEmail
                 fields[.error] = action.error
                 audit.record(.action, action.journalMessage, fields)
-                let left = action.outcome == .skipped && report.aborted == nil ? " (\(action.reason))" : ""
+                let left = action.skipCause == .leftAlone ? " (\(action.reason))" : ""
                 StandardOutput.write(TerminalText.visible(
                     "\(action.outcome.rawValue): unrevoke \(action.deviceName) (\(action.registrationID))"
                         + (action.error.map { ": \($0)" } ?? "") + left) + "\n")

@@ -112,7 +112,11 @@ struct Enforcer: Sendable {
         if let abort = plan.abort {
             save(plan.graceMarks)
             report.aborted = RunReport.Abort(abort)
-            report.actions = plan.actions.map { RunReport.Action($0, outcome: .skipped) }
+            report.actions = plan.actions.map {
+                var action = RunReport.Action($0, outcome: .skipped)
+                action.skipCause = .limit
+                return action
+            }
             plan.actions = []
             let saving = startSaving(report)
             recordActions(report.actions, runID: runID, dryRun: dryRun)
@@ -139,19 +143,20 @@ struct Enforcer: Sendable {
 
         // 4. Act, batch by batch; dry-run rules and dry runs only record.
         // The actions share the plan's packed registrations; the plan's array goes now.
-        var actions = plan.actions.map { RunReport.Action($0, outcome: dryRun || $0.isDryRun ? .planned : .skipped) }
+        var actions = plan.actions.map { RunReport.Action($0, outcome: dryRun || $0.isDryRun ? .planned : .pending) }
         plan.actions = []
         for index in presentInAccess {
-            actions[index].outcome = .skipped
+            actions[index].skip(.presentInAccess)
             actions[index].reason = RunReport.Action.presentInAccess + ": a lookup of \(actions[index].userEmail ?? "") "
                 + "found the user the Access listing did not show, so the registration is not acted on"
         }
         // A shutdown requested while listing: nothing has been changed yet, so nothing is; the plan
-        // is recorded with every action skipped. One requested while acting: what was not sent stays
-        // `skipped` and is recorded as such.
-        let pending = actions.indices.filter { actions[$0].outcome == .skipped && !presentInAccess.contains($0) }
+        // is recorded with every action skipped. One requested while acting: what was not sent is
+        // skipped, and recorded as such.
+        let pending = actions.indices.filter { actions[$0].outcome == .pending }
         let act = ActStep(client: client, batchSize: configuration.pacing.batchSize, shouldStop: shouldStop)
         _ = await act.run(&actions, pending: pending) { recordActions($0, runID: runID, dryRun: dryRun) }
+        for index in pending { actions[index].settle(aborted: false) }
         report.actions = actions
         // The actions are final: the report is written on a thread of its own while they are journaled.
         let saving = startSaving(report)
