@@ -25,9 +25,10 @@ private func privateFile(named name: String, _ contents: String) throws -> Strin
     func sigtermWhileListingActsOnNothing() async throws {
         let notify = try DatagramSocket()
         let account = makeAccount(count: 1_200)
-        // Pages of 50, the second held for 8 s: the signal is sent once the first is answered, and must
-        // land before the second is (checked below), however slowly this machine runs the test.
-        let heldPage = FaultPlan.at([2], .slow(milliseconds: 8_000), where: { $0.url.contains("/devices/registrations?") })
+        // Pages of 50, the second held for 20 s: the signal is sent once the first is answered, and must
+        // land before the second is (checked below). 8 s were not enough for a test runner at nice 19
+        // beside a CI run.
+        let heldPage = FaultPlan.at([2], .slow(milliseconds: 20_000), where: { $0.url.contains("/devices/registrations?") })
         try await withFakeAPI(account, faults: heldPage) { server in
             let config = try actingDaemonConfiguration(apiBase: server.baseURL, perPage: 50)
             let state = temporaryStatePath()
