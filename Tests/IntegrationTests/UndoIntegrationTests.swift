@@ -221,4 +221,21 @@ private func freshState() -> String {
             #expect(result.stdoutText.contains("exempted by [exclude]"))
         }
     }
+
+    @Test("unreadable grace marks fail undo as they fail a run: exit 1 naming the file, nothing unrevoked")
+    func unreadableGraceMarksFailUndo() async throws {
+        let account = undoAccount(count: 300)
+        let state = freshState()
+        try await withFakeAPI(account) { server in
+            let (runID, revoked) = try await revokingRun(server, state: state)
+            try #require(!revoked.isEmpty)
+            try Data("[{\"rule\": ".utf8).write(to: URL(fileURLWithPath: state + "/grace.json"))
+            let config = try writeConfiguration(apiBase: server.baseURL, rules: "")
+            let result = try await runZTGuardd(["undo", runID, "--config", config],
+                environment: ["CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state])
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("grace.json"), "\(result.stderr)")
+            #expect(account.changes.filter { $0.kind == .unrevoked }.isEmpty)
+        }
+    }
 }

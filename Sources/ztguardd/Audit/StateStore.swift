@@ -101,7 +101,12 @@ struct StateStore: Sendable {
             guard errno == ENOENT else { throw FileError(operation: "read", path: gracePath) }
             return GraceMarks()
         }
-        let entries = try JSONDecoder().decode([GraceEntry].self, from: Data(bytes))
+        let entries: [GraceEntry]
+        do {
+            entries = try JSONDecoder().decode([GraceEntry].self, from: Data(bytes))
+        } catch {
+            throw UnreadableGraceMarks(path: gracePath)
+        }
         var marks = GraceMarks()
         for entry in entries {
             guard let date = RFC3339.date(from: entry.firstSelected) else { continue }
@@ -143,5 +148,16 @@ struct StateStore: Sendable {
             case registrationID = "registration_id"
             case firstSelected = "first_selected"
         }
+    }
+}
+
+/// A grace-marks file that is not what ztguardd writes (cut short by hand, edited, corrupted): a run
+/// or an undo that read it as no marks would start every grace over, so it fails instead.
+struct UnreadableGraceMarks: Error, CustomStringConvertible {
+    var path: String
+
+    var description: String {
+        "the grace marks in \(path) cannot be read (not the JSON ztguardd writes); restore the file, "
+            + "or move it away to start every grace period over"
     }
 }

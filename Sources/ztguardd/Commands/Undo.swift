@@ -66,7 +66,8 @@ struct Undo: AsyncParsableCommand {
             let directory = configuration.ruleSet.needsAccessUsers ? Directory(accessUsers: try await client.accessUsers()) : nil
             let leftAlone = Self.decide(
                 revoked: revoked, current: current, ruleSet: configuration.ruleSet, directory: directory,
-                graceMarks: (try? state.graceMarks()) ?? GraceMarks(), at: now,
+                // As in a run: marks that cannot be read fail it, rather than passing for none.
+                graceMarks: try state.graceMarks(), at: now,
                 runWindow: Self.window(of: original))
 
             let undoRunID = UUID().uuidString.lowercased()
