@@ -146,8 +146,7 @@ private func privateFile(named name: String, _ contents: String) throws -> Strin
         }
         let configuration = try CommandContext.loadConfiguration(
             at: try writeConfiguration(apiBase: "http://127.0.0.1:1/client/v4", rules: staleRule))
-        let client = try CommandContext(logger: .init(label: "test")).makeClient(for: configuration)
-        _ = client
+        _ = try CommandContext(logger: .init(label: "test")).makeClient(for: configuration)
         var pid: pid_t = 0
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

@@ -228,14 +228,17 @@ struct AuditLog: Sendable {
 }
 
 extension RunReport.Action {
-    /// What `journalctl -t ztguardd` shows of the action's record (``RunReport/Action/Record/journalMessage``).
-    var journalMessage: Logger.Message { record.journalMessage }
+    /// What `journalctl -t ztguardd` shows of the action's record (``RunReport/Action/Record/journalMessage(skipCause:)``).
+    var journalMessage: Logger.Message { record.journalMessage(skipCause: skipCause) }
 }
 
 extension RunReport.Action.Record {
     /// What `journalctl -t ztguardd` shows of the action's record: what happened to which registration,
     /// and why. The outcome decides the words: a dry run's record must not read as if it had acted.
-    var journalMessage: Logger.Message {
+    ///
+    /// - Parameter skipCause: why a skipped action was skipped. Not part of the record, which is what
+    ///   the report shows.
+    func journalMessage(skipCause: RunReport.Action.SkipCause?) -> Logger.Message {
         // Appended into one string rather than interpolated: every action of a run has one.
         var text = ""
         text.reserveCapacity(96 + registrationID.utf8.count + deviceName.utf8.count + (userEmail?.utf8.count ?? 0)

@@ -83,8 +83,6 @@ struct RunReport: Codable, Sendable, Equatable {
             var reason: String
             var outcome: Outcome
             var error: String?
-            /// Not in the report's JSON: the journal's wording only.
-            var skipCause: SkipCause?
         }
 
         var record: Record {
@@ -92,8 +90,7 @@ struct RunReport: Codable, Sendable, Equatable {
             return Record(
                 rule: planned.rule, action: planned.action, registrationID: subject.registrationID, deviceID: subject.deviceID,
                 deviceName: subject.deviceName, userEmail: subject.userEmail, lastSeenAt: subject.lastSeenAt,
-                clientVersion: subject.clientVersion, reason: planned.reason, outcome: outcome, error: error,
-                skipCause: skipCause)
+                clientVersion: subject.clientVersion, reason: planned.reason, outcome: outcome, error: error)
         }
 
         enum CodingKeys: String, CodingKey {

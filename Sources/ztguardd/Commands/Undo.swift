@@ -82,7 +82,6 @@ struct Undo: AsyncParsableCommand {
                 } else {
                     undo.reason = "revoked by rule \(action.rule) in run \(runID)"
                     undo.outcome = dryRun ? .planned : .pending
-                    undo.skipCause = nil
                 }
                 return undo
             }

@@ -113,8 +113,8 @@ struct Enforcer: Sendable {
             save(plan.graceMarks)
             report.aborted = RunReport.Abort(abort)
             report.actions = plan.actions.map {
-                var action = RunReport.Action($0, outcome: .skipped)
-                action.skipCause = .limit
+                var action = RunReport.Action($0, outcome: .pending)
+                action.skip(.limit)
                 return action
             }
             plan.actions = []
@@ -220,6 +220,7 @@ struct Enforcer: Sendable {
     /// are rather than from a filtered copy.
     private func recordActions(_ actions: some Sequence<RunReport.Action>, runID: String, dryRun: Bool) {
         for action in actions {
+            let skipCause = action.skipCause
             let action = action.record
             var fields = AuditFields()
             fields[.runID] = runID
@@ -235,7 +236,7 @@ struct Enforcer: Sendable {
             fields[.lastSeen] = action.lastSeenAt.map(RFC3339.string(from:))
             fields[.clientVersion] = action.clientVersion
             fields[.error] = action.error
-            audit.record(.action, action.journalMessage, fields)
+            audit.record(.action, action.journalMessage(skipCause: skipCause), fields)
         }
     }
 
