@@ -14,7 +14,7 @@ public struct Limits: Sendable, Hashable {
     /// Returns why a plan with `count` actions out of `listed` registrations must not run, or nil.
     ///
     /// Each limit trips at one over: 100 actions pass `max_actions_per_run = 100`, 101 do not.
-    func abort(count: Int, listed: Int) -> Plan.Abort? {
+    public func abort(count: Int, listed: Int) -> Plan.Abort? {
         if count > maxActionsPerRun {
             return .maxActions(selected: count, limit: maxActionsPerRun)
         }

@@ -1,6 +1,7 @@
 import Cloudflare
 import FakeCloudflareServer
 import Foundation
+import Rules
 import Simulation
 import Testing
 
@@ -232,10 +233,109 @@ private func freshState() -> String {
             try Data("[{\"rule\": ".utf8).write(to: URL(fileURLWithPath: state + "/grace.json"))
             let config = try writeConfiguration(apiBase: server.baseURL, rules: "")
             let result = try await runZTGuardd(["undo", runID, "--config", config],
-                environment: ["CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state])
+                environment: ["CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state, "ZTGUARDD_AUDIT": "stderr"])
             #expect(result.status == 1, "\(result.stderr)")
-            #expect(result.stderr.contains("grace.json"), "\(result.stderr)")
+            #expect(result.stderr.contains("ztguardd: ") && result.stderr.contains("grace.json"), "\(result.stderr)")
             #expect(account.changes.filter { $0.kind == .unrevoked }.isEmpty)
+            // Recorded as a failed run: started, failed with the reason, nothing in between.
+            let records = auditRecords(in: result.stderr)
+            #expect(records.map { $0["ZTG_EVENT"] ?? "" } == ["run-started", "run-failed"], "\(records)")
+            let failed = try #require(records.last)
+            #expect(failed["ZTG_RUN_ID"] == records.first?["ZTG_RUN_ID"] && failed["ZTG_RUN_ID"] != runID)
+            #expect(failed["ZTG_ERROR"]?.contains("grace.json") == true, "\(failed)")
+            #expect(failed["PRIORITY"] == "3" && failed["ZTG_SELECTED"] == "0" && failed["ZTG_DONE"] == "0")
+        }
+    }
+
+    @Test("undo is recorded as a run: run-started, each action with the registration as listed now, run-finished with its counts")
+    func undoRecordsItsRun() async throws {
+        let account = undoAccount(count: 300)
+        let state = freshState()
+        try await withFakeAPI(account) { server in
+            let (runID, revoked) = try await revokingRun(server, state: state)
+            try #require(revoked.count >= 2)
+            // Seen again since the run, by a newer client: the undo's records say what is there now.
+            let seen = Date(timeIntervalSince1970: 1_795_000_000)
+            _ = account.update(id: revoked[0]) {
+                $0.lastSeenAt = seen
+                $0.clientVersion = "2025.1.7.0"
+            }
+            let config = try writeConfiguration(apiBase: server.baseURL, rules: "")
+            let result = try await runZTGuardd(["undo", runID, "--config", config],
+                environment: ["CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state, "ZTGUARDD_AUDIT": "stderr"])
+            #expect(result.status == 0, "\(result.stderr)")
+
+            let records = auditRecords(in: result.stderr)
+            try #require(records.count == revoked.count + 2, "\(records.map { $0["ZTG_EVENT"] ?? "" })")
+            let undoRunID = try #require(records.first?["ZTG_RUN_ID"])
+            #expect(undoRunID != runID)
+            let started = records[0]
+            #expect(started["ZTG_EVENT"] == "run-started" && started["MESSAGE"] == "Run started")
+            #expect(started["ZTG_DRY_RUN"] == "0" && started["PRIORITY"] == "6")
+            #expect(started["MESSAGE_ID"] == "8d72ffd14b824424a9be1f3cb35a4fec")
+
+            let actions = records[1...revoked.count]
+            #expect(actions.allSatisfy {
+                $0["ZTG_EVENT"] == "action" && $0["ZTG_RUN_ID"] == undoRunID && $0["ZTG_ACTION"] == "unrevoke"
+                    && $0["ZTG_OUTCOME"] == "done" && $0["ZTG_RULE"] == "undo \(runID)" && $0["ZTG_DRY_RUN"] == "0"
+            })
+            #expect(Set(actions.compactMap { $0["ZTG_REGISTRATION_ID"] }) == Set(revoked))
+            for record in actions {
+                let id = try #require(record["ZTG_REGISTRATION_ID"])
+                let now = try #require(account.registration(id: id))
+                #expect(record["ZTG_DEVICE_ID"] == now.deviceID && record["ZTG_DEVICE_NAME"] == now.deviceName)
+                #expect(record["ZTG_LAST_SEEN"] == RFC3339.string(from: now.lastSeenAt), "\(record)")
+                #expect(record["ZTG_CLIENT_VERSION"] == now.clientVersion, "\(record)")
+            }
+            let first = try #require(actions.first { $0["ZTG_REGISTRATION_ID"] == revoked[0] })
+            #expect(first["ZTG_LAST_SEEN"] == "2026-11-18T11:06:40Z" && first["ZTG_CLIENT_VERSION"] == "2025.1.7.0")
+
+            let finished = try #require(records.last)
+            #expect(finished["ZTG_EVENT"] == "run-finished" && finished["MESSAGE"] == "Run finished")
+            #expect(finished["MESSAGE_ID"] == "cc941b7ee4dc44849cc3678d7fe62c48" && finished["PRIORITY"] == "6")
+            #expect(finished["ZTG_RUN_ID"] == undoRunID && finished["ZTG_DRY_RUN"] == "0")
+            // The whole account is listed: max_fraction is a share of it, as in a run.
+            #expect(finished["ZTG_LISTED"] == "300")
+            #expect(finished["ZTG_SELECTED"] == "\(revoked.count)" && finished["ZTG_DONE"] == "\(revoked.count)")
+            #expect(finished["ZTG_FAILED"] == "0")
+            #expect(Int(finished["ZTG_API_REQUESTS"] ?? "") ?? 0 >= 2)
+            #expect(finished["ZTG_DURATION_MS"].flatMap { Int($0) } != nil)
+            // And kept as a run is: history finds it by its ID.
+            #expect(FileManager.default.fileExists(atPath: "\(state)/runs/\(undoRunID).json"))
+        }
+    }
+
+    @Test("undo checks max_fraction as a run does: one over the share of the account aborts it (exit 3, run-aborted), exactly the share passes")
+    func undoChecksMaxFraction() async throws {
+        let account = undoAccount(count: 400)
+        let state = freshState()
+        try await withFakeAPI(account) { server in
+            let (runID, revoked) = try await revokingRun(server, state: state)
+            try #require(revoked.count >= 2)
+            let environment = ["CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state, "ZTGUARDD_AUDIT": "stderr"]
+
+            let below = try writeConfiguration(
+                apiBase: server.baseURL, maxFraction: Double(revoked.count - 1) / 400, rules: "")
+            let aborted = try await runZTGuardd(["undo", runID, "--config", below], environment: environment)
+            #expect(aborted.status == 3, "\(aborted.stderr)")
+            #expect(account.changes.filter { $0.kind == .unrevoked }.isEmpty)
+            #expect(aborted.stderr.contains("undo aborted by the max_fraction limit"), "\(aborted.stderr)")
+            let records = auditRecords(in: aborted.stderr)
+            let end = try #require(records.last)
+            #expect(end["ZTG_EVENT"] == "run-aborted" && end["PRIORITY"] == "4", "\(end)")
+            let detail = try #require(end["ZTG_ERROR"])
+            #expect(detail.hasPrefix("\(revoked.count) of 400 registrations (")
+                && detail.hasSuffix("planned, more than max_fraction = \(Double(revoked.count - 1) / 400) "
+                    + "(\(String(format: "%g", Double(revoked.count - 1) / 4))%)"), "\(detail)")
+            #expect(records.filter { $0["ZTG_EVENT"] == "action" }.allSatisfy {
+                $0["ZTG_OUTCOME"] == "skipped" && $0["MESSAGE"]?.contains("safety limit") == true
+            })
+
+            let exactly = try writeConfiguration(apiBase: server.baseURL, maxFraction: Double(revoked.count) / 400, rules: "")
+            let passed = try await runZTGuardd(["undo", runID, "--config", exactly], environment: environment)
+            #expect(passed.status == 0, "\(passed.stderr)")
+            #expect(account.changes.filter { $0.kind == .unrevoked }.count == revoked.count)
         }
     }
 }
+

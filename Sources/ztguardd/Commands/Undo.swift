@@ -9,14 +9,15 @@ import Rules
 /// The report file is input, not truth: whoever can write the state directory could add an ID to it. So
 /// undo validates the report, reads each registration's state now, and unrevokes only what the run
 /// revoked (its `revoked_at` falls within the run), is still revoked, is not exempted by `[exclude]`, and
-/// no current rule would revoke or delete again; within `max_actions_per_run`, checked before the first
-/// request.
+/// no current rule would revoke or delete again; within both limits, checked before the first request.
+/// The run itself is ``UndoRun``.
 struct Undo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Unrevoke what a run revoked.",
         discussion: "Deleted registrations cannot be restored; undo says so for each of them. A registration no "
             + "longer revoked, exempted by [exclude], or that a current rule would revoke or delete again is left "
-            + "as it is, with the reason. Exits 3 when more than max_actions_per_run would be unrevoked.")
+            + "as it is, with the reason. Exits 3 when a safety limit refuses the unrevokes: more than "
+            + "max_actions_per_run, or more than max_fraction of the registrations listed.")
 
     @OptionGroup var options: ConfigOption
 
@@ -51,73 +52,29 @@ struct Undo: AsyncParsableCommand {
             }
             let configuration = try CommandContext.loadConfiguration(at: options.path(environment: context.environment))
             let client = try context.makeClient(for: configuration)
-            let now = Date()
-
-            // The registrations as they are now, and what the current rules make of them.
-            var query = RegistrationQuery(status: .any)
-            query.includePolicy = configuration.ruleSet.needsProfiles
-            var current: [Registration] = []
-            let ids = revoked.map(\.registrationID)
-            for start in stride(from: 0, to: ids.count, by: 100) {
-                query.ids = Array(ids[start..<min(start + 100, ids.count)])
-                query.perPage = query.ids.count
-                current += try await client.registrations(query)
-            }
-            let directory = configuration.ruleSet.needsAccessUsers ? Directory(accessUsers: try await client.accessUsers()) : nil
-            let leftAlone = Self.decide(
-                revoked: revoked, current: current, ruleSet: configuration.ruleSet, directory: directory,
-                // As in a run: marks that cannot be read fail it, rather than passing for none.
-                graceMarks: try state.graceMarks(), at: now,
-                runWindow: Self.window(of: original))
-
-            let undoRunID = UUID().uuidString.lowercased()
-            var report = RunReport(runID: undoRunID, startedAt: now, dryRun: dryRun, listed: current.count, actions: [], aborted: nil)
-            var actions = revoked.map { action in
-                var undo = action
-                undo.rule = "undo \(runID)"
-                undo.action = .unrevoke
-                if let reason = leftAlone[action.registrationID] {
-                    undo.reason = reason
-                    undo.skip(.leftAlone)
-                } else {
-                    undo.reason = "revoked by rule \(action.rule) in run \(runID)"
-                    undo.outcome = dryRun ? .planned : .pending
-                }
-                return undo
-            }
-            let toUnrevoke = actions.indices.filter { leftAlone[actions[$0].registrationID] == nil }
-            let limit = configuration.ruleSet.limits.maxActionsPerRun
-            if toUnrevoke.count > limit {
-                report.aborted = RunReport.Abort(limit: "max_actions", detail: "\(toUnrevoke.count) unrevokes planned, "
-                    + "more than max_actions_per_run = \(limit)")
-            } else if !dryRun {
-                // Recorded below, with the actions left alone.
-                _ = await ActStep(client: client, batchSize: configuration.pacing.batchSize).run(&actions, pending: toUnrevoke) { _ in }
-            }
-            for index in actions.indices { actions[index].settle(aborted: report.aborted != nil) }
-            let audit = AuditLog(logger: logger)
-            for action in actions {
-                var fields: AuditFields = [
-                    .runID: undoRunID, .dryRun: dryRun ? "1" : "0", .rule: action.rule, .action: "unrevoke",
-                    .outcome: action.outcome.rawValue, .reason: action.reason, .registrationID: action.registrationID,
-                    .deviceID: action.deviceID, .deviceName: action.deviceName,
-                ]
-                fields[.userEmail] = action.userEmail
-                fields[.error] = action.error
-                audit.record(.action, action.journalMessage, fields)
+            let undo = UndoRun(
+                original: original, configuration: configuration, client: client, state: state,
+                audit: AuditLog(logger: logger), dryRun: dryRun)
+            let outcome = await undo.run()
+            for action in outcome.report.actions {
                 let left = action.skipCause == .leftAlone ? " (\(action.reason))" : ""
                 StandardOutput.write(TerminalText.visible(
                     "\(action.outcome.rawValue): unrevoke \(action.deviceName) (\(action.registrationID))"
                         + (action.error.map { ": \($0)" } ?? "") + left) + "\n")
             }
-            report.actions = actions
-            report.finishedAt = Date()
-            if !dryRun { try state.save(report) }
-            if let aborted = report.aborted {
-                CommandContext.printError("undo aborted by the \(aborted.limit) limit: \(aborted.detail); nothing was changed")
-                return 3
+            switch outcome.status {
+            case .aborted:
+                let aborted = outcome.report.aborted
+                CommandContext.printError(
+                    "undo aborted by the \(aborted?.limit ?? "") limit: \(aborted?.detail ?? ""); nothing was changed")
+            case .authenticationRefused:
+                CommandContext.printError("authentication refused: \(outcome.report.failure ?? "")")
+            case .failed:
+                if let failure = outcome.report.failure { CommandContext.printError(failure) }
+            case .succeeded:
+                break
             }
-            return report.failedCount > 0 ? 1 : 0
+            return outcome.status.rawValue
         }
     }
 

@@ -5,13 +5,7 @@ import Rules
 
 /// One evaluation: verify the token → list → plan → check limits → act in batches → record.
 struct Enforcer: Sendable {
-    /// How a run ended, and the exit status it stands for (ztguardd(8)).
-    enum Status: Int32, Sendable {
-        case succeeded = 0
-        case failed = 1
-        case aborted = 3
-        case authenticationRefused = 77
-    }
+    typealias Status = RunStatus
 
     struct Outcome: Sendable {
         var status: Status
@@ -46,37 +40,19 @@ struct Enforcer: Sendable {
         var report = RunReport(runID: runID, startedAt: now, dryRun: dryRun, listed: 0, actions: [], aborted: nil)
         var waitingForGrace: [String: Int] = [:]
         let query = RegistrationQuery(for: configuration.ruleSet, at: now)
-        var startFields: AuditFields = [.runID: runID, .dryRun: dryRun ? "1" : "0"]
-        // Said at the start: with the filter, `listed` counts only what the API sent.
-        startFields[.listingSeenBefore] = query.seenBefore.map(RFC3339.string(from:))
-        audit.record(.runStarted, "Run started", startFields)
+        let journal = RunJournal(audit: audit, runID: runID, dryRun: dryRun)
+        journal.started(listingSeenBefore: query.seenBefore)
 
         /// Records the end of the run and saves its report: through `saving` when the report was
         /// started while the run journaled its actions (``StateStore/startSaving(_:)``).
         func finish(_ status: Status, saving: StateStore.ReportSave? = nil) async -> Outcome {
-            report.finishedAt = wallClock.now
-            report.apiRequests = client.requestsSent - requestsBefore
-            report.durationMS = Int((ContinuousClock.now - started).milliseconds)
-            var fields: AuditFields = [
-                .runID: runID, .dryRun: dryRun ? "1" : "0", .listed: "\(report.listed)", .selected: "\(report.selected)",
-                .done: "\(report.doneCount)", .failed: "\(report.failedCount)",
-                .apiRequests: "\(report.apiRequests ?? 0)", .durationMS: "\(report.durationMS ?? 0)",
-            ]
-            switch status {
-            case .succeeded:
-                audit.record(.runFinished, "Run finished", fields)
-            case .aborted:
-                fields[.error] = report.aborted?.detail
-                audit.record(.runAborted, "Run aborted by a safety limit; nothing was changed", fields)
-            case .failed, .authenticationRefused:
-                fields[.error] = report.failure ?? "\(report.failedCount) actions failed"
-                audit.record(.runFailed, "Run failed", fields)
-            }
+            report.close(at: wallClock.now, apiRequests: client.requestsSent - requestsBefore, duration: ContinuousClock.now - started)
+            journal.ended(status, report)
             if let state, persists {
                 do {
                     if let saving { try await saving.finish(report) } else { try state.save(report) }
                 } catch {
-                    audit.logger.error("Cannot save the run report", metadata: ["error": "\(error)", "run.id": "\(runID)"])
+                    journal.reportNotSaved(error)
                 }
             }
             return Outcome(
@@ -105,8 +81,7 @@ struct Enforcer: Sendable {
             waitingForGrace = plan.waitingForGrace
         } catch {
             report.failure = "\(error)"
-            let refused = (error as? CloudflareAPIError)?.isAuthenticationFailure == true
-            return await finish(refused ? .authenticationRefused : .failed)
+            return await finish(Status(failure: error))
         }
         // 2. Limits, on the whole plan, before the first action.
         if let abort = plan.abort {
@@ -119,7 +94,7 @@ struct Enforcer: Sendable {
             }
             plan.actions = []
             let saving = startSaving(report)
-            recordActions(report.actions, runID: runID, dryRun: dryRun)
+            journal.record(report.actions)
             return await finish(.aborted, saving: saving)
         }
 
@@ -131,8 +106,7 @@ struct Enforcer: Sendable {
             presentInAccess = try await confirmAbsences(in: plan.actions)
         } catch {
             report.failure = "confirming that users are absent from Access failed, so nothing was acted on: \(error)"
-            let refused = (error as? CloudflareAPIError)?.isAuthenticationFailure == true
-            return await finish(refused ? .authenticationRefused : .failed)
+            return await finish(Status(failure: error))
         }
         var marks = plan.graceMarks
         for index in presentInAccess {
@@ -155,13 +129,13 @@ struct Enforcer: Sendable {
         // skipped, and recorded as such.
         let pending = actions.indices.filter { actions[$0].outcome == .pending }
         let act = ActStep(client: client, batchSize: configuration.pacing.batchSize, shouldStop: shouldStop)
-        _ = await act.run(&actions, pending: pending) { recordActions($0, runID: runID, dryRun: dryRun) }
+        _ = await act.run(&actions, pending: pending) { journal.record($0) }
         for index in pending { actions[index].settle(aborted: false) }
         report.actions = actions
         // The actions are final: the report is written on a thread of its own while they are journaled.
         let saving = startSaving(report)
-        recordActions(actions.lazy.filter { $0.outcome == .planned || $0.outcome == .skipped }, runID: runID, dryRun: dryRun)
-        return await finish(report.failedCount > 0 ? .failed : .succeeded, saving: saving)
+        journal.record(actions.lazy.filter { $0.outcome == .planned || $0.outcome == .skipped })
+        return await finish(Status(acted: report), saving: saving)
     }
 
     /// Keeps the grace marks for the next run, when this run keeps state. Marks follow what the rules
@@ -214,30 +188,6 @@ struct Enforcer: Sendable {
     private func startSaving(_ report: RunReport) -> StateStore.ReportSave? {
         guard let state, persists else { return nil }
         return state.startSaving(report)
-    }
-
-    /// Journals each action. A sequence, so that a run's thousands of actions are recorded where they
-    /// are rather than from a filtered copy.
-    private func recordActions(_ actions: some Sequence<RunReport.Action>, runID: String, dryRun: Bool) {
-        for action in actions {
-            let skipCause = action.skipCause
-            let action = action.record
-            var fields = AuditFields()
-            fields[.runID] = runID
-            fields[.dryRun] = dryRun || action.outcome == .planned ? "1" : "0"
-            fields[.rule] = action.rule
-            fields[.action] = action.action.rawValue
-            fields[.outcome] = action.outcome.rawValue
-            fields[.reason] = action.reason
-            fields[.registrationID] = action.registrationID
-            fields[.deviceID] = action.deviceID
-            fields[.deviceName] = action.deviceName
-            fields[.userEmail] = action.userEmail
-            fields[.lastSeen] = action.lastSeenAt.map(RFC3339.string(from:))
-            fields[.clientVersion] = action.clientVersion
-            fields[.error] = action.error
-            audit.record(.action, action.journalMessage(skipCause: skipCause), fields)
-        }
     }
 
     private func checkToken(now: Date, runID: String) async throws {
