@@ -234,6 +234,10 @@ struct ShortAnswerCase: Sendable, CustomTestStringConvertible {
         #expect(hiddenActions.allSatisfy {
             $0.outcome == .skipped && $0.reason.hasPrefix("present in Access on confirmation")
         })
+        // In their place in the plan's order: the report is sorted by registration ID, as it is without them.
+        let ids = outcome.report.actions.map(\.registrationID)
+        #expect(ids == ids.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        #expect(hiddenActions.contains { $0.registrationID != ids.last }, "one is not simply last")
         let revoked = Set(account.changes.filter { $0.kind == .revoked }.map(\.registrationID))
         #expect(revoked.isDisjoint(with: hiddenActions.map(\.registrationID)))
         // Exactly the users offboarded before the run are revoked. The one who left while the directory was

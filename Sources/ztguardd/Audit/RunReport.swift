@@ -28,10 +28,6 @@ struct RunReport: Codable, Sendable, Equatable {
             case leftAlone
         }
 
-        /// How the reason of a skipped action begins when the user its rule took for absent from Access
-        /// was found there by a direct lookup; the rest of the reason says who.
-        static let presentInAccess = "present in Access on confirmation"
-
         private var planned: PlannedAction
         var outcome: Outcome
         /// Why a `failed` action failed.

@@ -101,29 +101,22 @@ struct Enforcer: Sendable {
         // 3. Absence confirmed: a user the Access listing did not show is looked up before anything is
         // done about it. A lookup that fails fails the run, which acts on nothing and keeps the grace
         // marks it had.
-        let presentInAccess: Set<Int>
+        let presentInAccess: [PlannedAction]
         do {
-            presentInAccess = try await confirmAbsences(in: plan.actions)
+            let found = try await usersFoundInAccess(plan.absencesToConfirm(for: configuration.ruleSet))
+            let refined = plan.keeping(presentIn: found, for: configuration.ruleSet)
+            plan = refined.plan
+            presentInAccess = refined.presentInAccess
         } catch {
             report.failure = "confirming that users are absent from Access failed, so nothing was acted on: \(error)"
             return await finish(Status(failure: error))
         }
-        var marks = plan.graceMarks
-        for index in presentInAccess {
-            let key = GraceMarks.Key(rule: plan.actions[index].rule, registrationID: plan.actions[index].registrationID)
-            marks.firstSelected[key] = nil
-        }
-        save(marks)
+        save(plan.graceMarks)
 
         // 4. Act, batch by batch; dry-run rules and dry runs only record.
         // The actions share the plan's packed registrations; the plan's array goes now.
-        var actions = plan.actions.map { RunReport.Action($0, outcome: dryRun || $0.isDryRun ? .planned : .pending) }
+        var actions = Self.reportActions(plan.actions, presentInAccess: presentInAccess, dryRun: dryRun)
         plan.actions = []
-        for index in presentInAccess {
-            actions[index].skip(.presentInAccess)
-            actions[index].reason = RunReport.Action.presentInAccess + ": a lookup of \(actions[index].userEmail ?? "") "
-                + "found the user the Access listing did not show, so the registration is not acted on"
-        }
         // A shutdown requested while listing: nothing has been changed yet, so nothing is; the plan
         // is recorded with every action skipped. One requested while acting: what was not sent is
         // skipped, and recorded as such.
@@ -148,40 +141,52 @@ struct Enforcer: Sendable {
         }
     }
 
-    /// Looks up, once per email, the user of every action that a rule planned because that user is
-    /// absent from Access (`user_not_in_access = true`), and returns the indices of the actions whose user
-    /// the lookup found: those are not acted on.
+    /// Looks up each of `emails` in Access and returns those found: users the Access listing did not show,
+    /// whose registrations a rule would act on for their absence (``Plan/absencesToConfirm(for:)``).
     ///
-    /// Only actions that a run can carry out are confirmed: a rule with its own `dry_run` never acts.
-    /// They are the actions the limits count, and the limits have passed, so there are at most
-    /// `max_actions_per_run` lookups, each paced by the client's rate budget like any request.
+    /// The limits have passed, so there are at most `max_actions_per_run` lookups, each paced by the
+    /// client's rate budget like any request.
     ///
     /// - Throws: the first lookup that failed after its retries.
-    private func confirmAbsences(in actions: [PlannedAction]) async throws -> Set<Int> {
-        let absenceRules = Set(configuration.ruleSet.rules.filter { $0.match.userNotInAccess == true }.map(\.name))
-        guard !absenceRules.isEmpty else { return [] }
-        var exists: [String: Bool] = [:]
-        var present: Set<Int> = []
-        for index in actions.indices where !actions[index].isDryRun && absenceRules.contains(actions[index].rule) {
-            // A rule that reads the directory selects only registrations with an email.
-            guard let email = actions[index].userEmail, !email.isEmpty else { continue }
-            // Folded as the directory folds emails (ASCII only), so one user is looked up once.
-            let key = String(decoding: email.utf8.map { (65...90).contains($0) ? $0 + 32 : $0 }, as: UTF8.self)
-            let found: Bool
-            if let known = exists[key] {
-                found = known
-            } else {
-                found = try await client.accessUserExists(email: email)
-                exists[key] = found
-            }
-            if found { present.insert(index) }
+    private func usersFoundInAccess(_ emails: [String]) async throws -> [String] {
+        var found: [String] = []
+        for email in emails {
+            if try await client.accessUserExists(email: email) { found.append(email) }
         }
-        if !present.isEmpty {
+        if !found.isEmpty {
             audit.logger.warning(
                 "Users the Access listing did not show were found by a direct lookup; their registrations are not acted on",
-                metadata: ["count": "\(present.count)"])
+                metadata: ["count": "\(found.count)"])
         }
-        return present
+        return found
+    }
+
+    /// The report's actions: the plan's, pending (planned in a dry run or for a dry-run rule), with those
+    /// found present in Access back in their place in the plan's order (by registration ID), skipped.
+    static func reportActions(
+        _ planned: [PlannedAction], presentInAccess: [PlannedAction], dryRun: Bool
+    ) -> [RunReport.Action] {
+        func action(_ planned: PlannedAction) -> RunReport.Action {
+            RunReport.Action(planned, outcome: dryRun || planned.isDryRun ? .planned : .pending)
+        }
+        guard !presentInAccess.isEmpty else { return planned.map(action) }
+        func skipped(_ present: PlannedAction) -> RunReport.Action {
+            var skipped = action(present)
+            skipped.skip(.presentInAccess)
+            return skipped
+        }
+        var actions: [RunReport.Action] = []
+        actions.reserveCapacity(planned.count + presentInAccess.count)
+        var present = presentInAccess[...]
+        for next in planned {
+            while let first = present.first, first.registrationID.utf8.lexicographicallyPrecedes(next.registrationID.utf8) {
+                actions.append(skipped(first))
+                present.removeFirst()
+            }
+            actions.append(action(next))
+        }
+        actions.append(contentsOf: present.map(skipped))
+        return actions
     }
 
     /// Starts saving `report` (``StateStore/startSaving(_:)``) when this run keeps reports.
