@@ -58,6 +58,43 @@ private func enforcer(
 }
 
 @Suite struct EnforcementIntegrationTests {
+    @Test("the run's steps alone: listAndPlan plans what the rules select and sends nothing; act carries that plan out")
+    func stepsAlone() async throws {
+        let account = makeAccount(count: 600)
+        let expected = expectedActions(account)
+        let records = AuditRecords()
+        try await withFakeAPI(account) { server in
+            let enforcer = try enforcer(server, batchSize: 25)
+            let query = RegistrationQuery(for: enforcer.configuration.ruleSet, at: referenceNow)
+            let plan = try await enforcer.listAndPlan(query, at: referenceNow, runID: "steps")
+            #expect(plan.listed == account.registrations.filter { $0.revokedAt == nil }.count)
+            #expect(plan.actions.filter { $0.action == .delete }.map(\.registrationID) == expected.deletes)
+            #expect(plan.actions.filter { $0.action == .revoke }.map(\.registrationID) == expected.revokes)
+            #expect(account.changes.isEmpty && account.appliedRequests.isEmpty, "planning sends no action")
+
+            var actions = Enforcer.reportActions(plan.actions, presentInAccess: [], dryRun: false)
+            await enforcer.act(&actions, journal: RunJournal(audit: records.auditLog, runID: "steps", dryRun: false))
+            #expect(actions.allSatisfy { $0.outcome == .done })
+            #expect(Set(account.changes.map(\.registrationID)) == Set(expected.deletes + expected.revokes))
+            #expect(records.events == Array(repeating: "action", count: actions.count), "each recorded as its batch completed")
+        }
+    }
+
+    @Test("listAndPlan alone: a listing that fails on its second page throws, and nothing is planned or sent")
+    func listAndPlanFailsWhole() async throws {
+        let account = makeAccount(count: 600)
+        let laterPages: @Sendable (HTTPRequest) -> Bool = { $0.url.contains("/devices/registrations?") && $0.url.contains("cursor=") }
+        try await withFakeAPI(account, faults: .every(1, .successFalse, where: laterPages)) { server in
+            let enforcer = try enforcer(server)
+            let query = RegistrationQuery(for: enforcer.configuration.ruleSet, at: referenceNow)
+            await #expect(throws: CloudflareAPIError.self) {
+                _ = try await enforcer.listAndPlan(query, at: referenceNow, runID: "steps")
+            }
+            #expect(server.injectedCount(of: .successFalse) >= 1)
+            #expect(account.appliedRequests.isEmpty)
+        }
+    }
+
     @Test("a run deletes and revokes exactly the selected registrations, each in one request, ceil(n / batch_size) per action")
     func actsExactlyOnThePlan() async throws {
         let account = makeAccount(count: 1_500)

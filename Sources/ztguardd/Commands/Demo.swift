@@ -46,7 +46,7 @@ struct Demo: AsyncParsableCommand {
             ).run()
             guard format == .table else {
                 let status = try PlanCommandOutput.print(outcome, format: format, configuration: configuration)
-                return status == Enforcer.Status.aborted.rawValue ? 0 : status
+                return status == RunStatus.aborted.rawValue ? 0 : status
             }
             // One screen: what the rules would do, the limit that stops them and what to change, a few
             // rows of each rule, and where the rest is.

@@ -3,12 +3,11 @@ import FoundationEssentials
 import Logging
 import Rules
 
-/// One evaluation: verify the token → list → plan → check limits → act in batches → record.
+/// One evaluation: verify the token → list → plan → check limits → confirm absences → act in batches → record.
 struct Enforcer: Sendable {
-    typealias Status = RunStatus
-
+    /// How a run ended, with its report.
     struct Outcome: Sendable {
-        var status: Status
+        var status: RunStatus
         var report: RunReport
         /// Per rule, the registrations selected whose grace has not elapsed yet.
         var waitingForGrace: [String: Int] = [:]
@@ -30,105 +29,158 @@ struct Enforcer: Sendable {
     /// False for `plan`, which reads the grace marks but writes no report and no marks.
     var persists = true
 
-    /// Performs one run and records it (journal, report, grace marks).
-    func run() async -> Outcome {
-        let now = wallClock.now
-        let runID = UUID().uuidString.lowercased()
-        let dryRun = forceDryRun || configuration.dryRun
-        let requestsBefore = client.requestsSent
-        let started = ContinuousClock.now
-        var report = RunReport(runID: runID, startedAt: now, dryRun: dryRun, listed: 0, actions: [], aborted: nil)
+    /// One run while it runs: who it is, its report so far, and what it has cost.
+    struct Progress: Sendable {
+        let journal: RunJournal
+        /// What the listing asks for.
+        let query: RegistrationQuery
+        var report: RunReport
         var waitingForGrace: [String: Int] = [:]
-        let query = RegistrationQuery(for: configuration.ruleSet, at: now)
-        let journal = RunJournal(audit: audit, runID: runID, dryRun: dryRun)
-        journal.started(listingSeenBefore: query.seenBefore)
+        let requestsBefore: Int
+        let started = ContinuousClock.now
 
-        /// Records the end of the run and saves its report: through `saving` when the report was
-        /// started while the run journaled its actions (``StateStore/startSaving(_:)``).
-        func finish(_ status: Status, saving: StateStore.ReportSave? = nil) async -> Outcome {
-            report.close(at: wallClock.now, apiRequests: client.requestsSent - requestsBefore, duration: ContinuousClock.now - started)
-            journal.ended(status, report)
-            if let state, persists {
-                do {
-                    if let saving { try await saving.finish(report) } else { try state.save(report) }
-                } catch {
-                    journal.reportNotSaved(error)
-                }
-            }
-            return Outcome(
-                status: status, report: report, waitingForGrace: waitingForGrace, listingSeenBefore: query.seenBefore)
-        }
+        var runID: String { journal.runID }
+        var dryRun: Bool { journal.dryRun }
+        var now: Date { report.startedAt }
+    }
 
+    /// Performs one run and records it (journal, report, grace marks): list and plan, check the limits,
+    /// confirm absences, act, record.
+    func run() async -> Outcome {
+        var run = start()
         // 1. Token, directory and listing, evaluated page by page. Any failure here: act on nothing.
         var plan: Plan
         do {
-            try await checkToken(now: now, runID: runID)
-            let ruleSet = configuration.ruleSet
-            // The evaluation needs the grace marks and the Access users before the first page; unreadable
-            // marks fail the run before the fleet is listed for nothing.
-            let marks = try state?.graceMarks() ?? GraceMarks()
-            let directory = ruleSet.needsAccessUsers ? Directory(accessUsers: try await client.accessUsers()) : nil
-            var evaluation = ruleSet.evaluation(directory: directory, graceMarks: marks, at: now)
-            // Memory holds one page and the registrations the rules select, packed page by page
-            // (``RuleSet/Evaluation/packClaims()``), never the whole fleet. A page
-            // that fails throws out of the listing, and the evaluation of a partial listing is dropped unplanned.
-            try await client.forEachRegistrationPage(query, keepingBodies: false) { page in
-                evaluation.add(page.registrations)
-                evaluation.packClaims()
-            }
-            report.listed = evaluation.listed
-            plan = evaluation.plan()
-            waitingForGrace = plan.waitingForGrace
+            plan = try await listAndPlan(run.query, at: run.now, runID: run.runID)
         } catch {
-            report.failure = "\(error)"
-            return await finish(Status(failure: error))
+            return await finish(&run, failure: "\(error)", status: RunStatus(failure: error))
         }
+        run.report.listed = plan.listed
+        run.waitingForGrace = plan.waitingForGrace
         // 2. Limits, on the whole plan, before the first action.
-        if let abort = plan.abort {
-            save(plan.graceMarks)
-            report.aborted = RunReport.Abort(abort)
-            report.actions = plan.actions.map {
-                var action = RunReport.Action($0, outcome: .pending)
-                action.skip(.limit)
-                return action
-            }
-            plan.actions = []
-            let saving = startSaving(report)
-            journal.record(report.actions)
-            return await finish(.aborted, saving: saving)
-        }
-
+        if let abort = plan.abort { return await finish(&run, refusing: plan, for: abort) }
         // 3. Absence confirmed: a user the Access listing did not show is looked up before anything is
         // done about it. A lookup that fails fails the run, which acts on nothing and keeps the grace
         // marks it had.
         let presentInAccess: [PlannedAction]
         do {
-            let found = try await usersFoundInAccess(plan.absencesToConfirm(for: configuration.ruleSet))
-            let refined = plan.keeping(presentIn: found, for: configuration.ruleSet)
-            plan = refined.plan
-            presentInAccess = refined.presentInAccess
+            (plan, presentInAccess) = try await confirmAbsences(in: plan)
         } catch {
-            report.failure = "confirming that users are absent from Access failed, so nothing was acted on: \(error)"
-            return await finish(Status(failure: error))
+            let failure = "confirming that users are absent from Access failed, so nothing was acted on: \(error)"
+            return await finish(&run, failure: failure, status: RunStatus(failure: error))
         }
         save(plan.graceMarks)
-
-        // 4. Act, batch by batch; dry-run rules and dry runs only record.
-        // The actions share the plan's packed registrations; the plan's array goes now.
-        var actions = Self.reportActions(plan.actions, presentInAccess: presentInAccess, dryRun: dryRun)
+        // 4. Act, batch by batch; dry-run rules and dry runs only record. The actions share the plan's
+        // packed registrations; the plan's array goes now.
+        var actions = Self.reportActions(plan.actions, presentInAccess: presentInAccess, dryRun: run.dryRun)
         plan.actions = []
-        // A shutdown requested while listing: nothing has been changed yet, so nothing is; the plan
-        // is recorded with every action skipped. One requested while acting: what was not sent is
-        // skipped, and recorded as such.
+        await act(&actions, journal: run.journal)
+        // 5. Record what was done, and what was not.
+        return await finish(&run, acted: actions)
+    }
+
+    /// Gives the run its ID and records its start.
+    func start() -> Progress {
+        let now = wallClock.now
+        let dryRun = forceDryRun || configuration.dryRun
+        let runID = UUID().uuidString.lowercased()
+        let run = Progress(
+            journal: RunJournal(audit: audit, runID: runID, dryRun: dryRun),
+            query: RegistrationQuery(for: configuration.ruleSet, at: now),
+            report: RunReport(runID: runID, startedAt: now, dryRun: dryRun, listed: 0, actions: [], aborted: nil),
+            requestsBefore: client.requestsSent)
+        // Said at the start: with the filter, `listed` counts only what the API sent.
+        run.journal.started(listingSeenBefore: run.query.seenBefore)
+        return run
+    }
+
+    /// Checks the token, reads the grace marks and the Access users, and evaluates the rules on the
+    /// listing, page by page.
+    ///
+    /// Memory holds one page and the registrations the rules select, packed page by page
+    /// (``RuleSet/Evaluation/packClaims()``), never the whole fleet.
+    ///
+    /// - Throws: whatever kept the listing from being complete; the evaluation of a partial listing is
+    ///   dropped unplanned.
+    func listAndPlan(_ query: RegistrationQuery, at now: Date, runID: String) async throws -> Plan {
+        try await checkToken(now: now, runID: runID)
+        let ruleSet = configuration.ruleSet
+        // The evaluation needs the grace marks and the Access users before the first page; unreadable
+        // marks fail the run before the fleet is listed for nothing.
+        let marks = try state?.graceMarks() ?? GraceMarks()
+        let directory = ruleSet.needsAccessUsers ? Directory(accessUsers: try await client.accessUsers()) : nil
+        var evaluation = ruleSet.evaluation(directory: directory, graceMarks: marks, at: now)
+        try await client.forEachRegistrationPage(query, keepingBodies: false) { page in
+            evaluation.add(page.registrations)
+            evaluation.packClaims()
+        }
+        return evaluation.plan()
+    }
+
+    /// Looks up the users whose absence from Access the plan relies on, and returns the plan without the
+    /// actions of those found (``Plan/keeping(presentIn:for:)``), and those actions.
+    ///
+    /// - Throws: the first lookup that failed after its retries.
+    func confirmAbsences(in plan: Plan) async throws -> (plan: Plan, presentInAccess: [PlannedAction]) {
+        let found = try await usersFoundInAccess(plan.absencesToConfirm(for: configuration.ruleSet))
+        return plan.keeping(presentIn: found, for: configuration.ruleSet)
+    }
+
+    /// Sends the pending actions through the act step, journaling each batch as it completes. A shutdown
+    /// requested while listing changes nothing, and one requested while acting stops after the batch in
+    /// flight: what was not sent is skipped.
+    func act(_ actions: inout [RunReport.Action], journal: RunJournal) async {
         let pending = actions.indices.filter { actions[$0].outcome == .pending }
         let act = ActStep(client: client, batchSize: configuration.pacing.batchSize, shouldStop: shouldStop)
         _ = await act.run(&actions, pending: pending) { journal.record($0) }
         for index in pending { actions[index].settle(aborted: false) }
-        report.actions = actions
-        // The actions are final: the report is written on a thread of its own while they are journaled.
-        let saving = startSaving(report)
-        journal.record(actions.lazy.filter { $0.outcome == .planned || $0.outcome == .skipped })
-        return await finish(Status(acted: report), saving: saving)
+    }
+
+    /// Ends a run that failed before acting: nothing was acted on.
+    private func finish(_ run: inout Progress, failure: String, status: RunStatus) async -> Outcome {
+        run.report.failure = failure
+        return await finish(&run, status)
+    }
+
+    /// Ends a run whose plan a safety limit refused: every action is recorded as skipped, nothing is sent.
+    /// The grace marks are kept, since they follow what the rules select.
+    private func finish(_ run: inout Progress, refusing plan: Plan, for abort: Plan.Abort) async -> Outcome {
+        save(plan.graceMarks)
+        run.report.aborted = RunReport.Abort(abort)
+        run.report.actions = plan.actions.map {
+            var action = RunReport.Action($0, outcome: .pending)
+            action.skip(.limit)
+            return action
+        }
+        let saving = startSaving(run.report)
+        run.journal.record(run.report.actions)
+        return await finish(&run, .aborted, saving: saving)
+    }
+
+    /// Ends a run that acted: `actions` are final, so the report is written on a thread of its own while
+    /// the actions not journaled yet (planned and skipped) are.
+    private func finish(_ run: inout Progress, acted actions: [RunReport.Action]) async -> Outcome {
+        run.report.actions = actions
+        let saving = startSaving(run.report)
+        run.journal.record(actions.lazy.filter { $0.outcome == .planned || $0.outcome == .skipped })
+        return await finish(&run, RunStatus(acted: run.report), saving: saving)
+    }
+
+    /// Records the end of the run and saves its report: through `saving` when the report was started
+    /// while the run journaled its actions (``StateStore/startSaving(_:)``).
+    private func finish(_ run: inout Progress, _ status: RunStatus, saving: StateStore.ReportSave? = nil) async -> Outcome {
+        run.report.close(
+            at: wallClock.now, apiRequests: client.requestsSent - run.requestsBefore, duration: ContinuousClock.now - run.started)
+        run.journal.ended(status, run.report)
+        if let state, persists {
+            do {
+                if let saving { try await saving.finish(run.report) } else { try state.save(run.report) }
+            } catch {
+                run.journal.reportNotSaved(error)
+            }
+        }
+        return Outcome(
+            status: status, report: run.report, waitingForGrace: run.waitingForGrace, listingSeenBefore: run.query.seenBefore)
     }
 
     /// Keeps the grace marks for the next run, when this run keeps state. Marks follow what the rules

@@ -53,7 +53,8 @@ struct Scheduler: Service {
             let deadline = nextRun
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(until: deadline, clock: .continuous) }
-            } catch {
+            } catch is CancellationError {
+                // The wait was cut short by a shutdown: no run starts.
                 return
             }
             // Read after the wait: a configuration reloaded meanwhile (SIGHUP) applies to this run.
