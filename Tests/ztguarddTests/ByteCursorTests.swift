@@ -9,9 +9,9 @@ import Testing
     /// Every ASCII byte, and bytes of multi-byte characters (which never need an escape).
     static let probes: [[UInt8]] = (0...0x7F).map { [UInt8($0)] } + [Array("é".utf8), Array("💻".utf8), Array("’".utf8)]
 
-    @Test("needsJSONEscape finds a quote, a backslash, a control character (and DEL when asked) at every position",
-          arguments: [false, true])
-    func escapeCheckAtEveryPosition(orDelete: Bool) {
+    @Test("needsJSONEscape finds a quote, a backslash, a control character (and DEL, or a non-ASCII byte, when asked) at every position",
+          arguments: [(false, false), (true, false), (true, true), (false, true)])
+    func escapeCheckAtEveryPosition(orDelete: Bool, orNonASCII: Bool) {
         var checked = 0
         for length in 0...24 {
             for position in 0...length {
@@ -19,8 +19,11 @@ import Testing
                     let bytes = Array(repeating: UInt8(ascii: "a"), count: position) + probe
                         + Array(repeating: UInt8(ascii: "z"), count: length - position)
                     let text = String(decoding: bytes, as: UTF8.self)
-                    let expected = probe.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || (orDelete && $0 == 0x7F) }
-                    #expect(text.needsJSONEscape(orDelete: orDelete) == expected, "\(probe) at \(position) of \(length + 1)")
+                    let expected = probe.contains {
+                        $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || (orDelete && $0 == 0x7F) || (orNonASCII && $0 >= 0x80)
+                    }
+                    #expect(text.needsJSONEscape(orDelete: orDelete, orNonASCII: orNonASCII) == expected,
+                        "\(probe) at \(position) of \(length + 1)")
                     checked += 1
                 }
             }

@@ -39,10 +39,11 @@ struct ByteCursor: ~Copyable {
     }
 
     /// Appends `text`'s UTF-8 bytes as they are and returns true; or, when one would need an escape
-    /// in a JSON string (``Swift/String/needsJSONEscape(orDelete:)``), appends nothing and returns false.
-    mutating func appendUnlessJSONEscaped(_ text: String, orDelete: Bool = false) -> Bool {
+    /// in a JSON string (``Swift/String/needsJSONEscape(orDelete:orNonASCII:)``), appends nothing and
+    /// returns false.
+    mutating func appendUnlessJSONEscaped(_ text: String, orDelete: Bool = false, orNonASCII: Bool = false) -> Bool {
         text.utf8.span.withUnsafeBufferPointer { bytes in
-            guard !String.needsJSONEscape(bytes, orDelete: orDelete) else { return false }
+            guard !String.needsJSONEscape(bytes, orDelete: orDelete, orNonASCII: orNonASCII) else { return false }
             append(bytes)
             return true
         }
@@ -69,24 +70,30 @@ extension Array where Element == UInt8 {
 
 extension String {
     /// Whether the string has a byte a JSON string literal must escape: `"`, `\` or a control
-    /// character (below 0x20), and DEL too when `orDelete` (JSONEncoder escapes it).
-    func needsJSONEscape(orDelete: Bool = false) -> Bool {
-        utf8.span.withUnsafeBufferPointer { Self.needsJSONEscape($0, orDelete: orDelete) }
+    /// character (below 0x20), and DEL too when `orDelete` (JSONEncoder escapes it), and any byte of a
+    /// non-ASCII character when `orNonASCII` (for a writer that looks at those characters one by one).
+    func needsJSONEscape(orDelete: Bool = false, orNonASCII: Bool = false) -> Bool {
+        utf8.span.withUnsafeBufferPointer { Self.needsJSONEscape($0, orDelete: orDelete, orNonASCII: orNonASCII) }
     }
 
-    /// ``needsJSONEscape(orDelete:)`` for UTF-8 bytes.
+    /// ``needsJSONEscape(orDelete:orNonASCII:)`` for UTF-8 bytes.
     ///
     /// Eight bytes at a time, the last eight read again rather than one by one (four and four for a
     /// string shorter than eight): every audit value of every action is checked before it is copied
     /// verbatim, and nearly all pass.
-    static func needsJSONEscape(_ bytes: UnsafeBufferPointer<UInt8>, orDelete: Bool) -> Bool {
+    static func needsJSONEscape(_ bytes: UnsafeBufferPointer<UInt8>, orDelete: Bool, orNonASCII: Bool = false) -> Bool {
         guard let base = bytes.baseAddress else { return false }
-        func hit(_ word: UInt64) -> Bool { JSONBytes.quoteBackslashOrControl(word, orDelete: orDelete) != 0 }
+        // A byte of a non-ASCII character is one with its high bit set.
+        let highBits: UInt64 = orNonASCII ? 0x8080_8080_8080_8080 : 0
+        func hit(_ word: UInt64) -> Bool {
+            JSONBytes.quoteBackslashOrControl(word, orDelete: orDelete) | (word & highBits) != 0
+        }
         let raw = UnsafeRawPointer(base)
         guard bytes.count >= 8 else {
             guard bytes.count >= 4 else {
                 return bytes.contains {
                     $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || (orDelete && $0 == 0x7F)
+                        || (orNonASCII && $0 >= 0x80)
                 }
             }
             // Four to seven bytes: the first four and the last four, overlapping, in one word.

@@ -54,8 +54,9 @@ struct JSONLinesLogHandler: LogHandler {
     /// may be a terminal, and the escape keeps the value exact. Every other character as its UTF-8 bytes.
     static func appendQuoted(_ text: String, to line: inout ByteCursor) {
         line.append(UInt8(ascii: "\""))
-        // Nearly every value is ASCII with nothing to escape: copied as it is.
-        if !(text.utf8.allSatisfy { $0 < 0x80 } && line.appendUnlessJSONEscaped(text, orDelete: true)) {
+        // Nearly every value is ASCII with nothing to escape: copied as it is, after one scan eight bytes
+        // at a time (checking for non-ASCII a byte at a time was 18 % of a 100k dry run's instructions).
+        if !line.appendUnlessJSONEscaped(text, orDelete: true, orNonASCII: true) {
             for scalar in text.unicodeScalars {
                 switch scalar {
                 case "\"", "\\": line.append(UInt8(ascii: "\\")); line.append(UInt8(scalar.value))
