@@ -25,6 +25,7 @@ import Testing
         (value: "🛡️ laptop", literal: "\"🛡️ laptop\""),
         (value: "/path/\u{00}end", literal: #""/path/\u0000end""#),
         (value: "", literal: #""""#),
+        (value: "Sofia’s \"iPhone\"\u{7F}\u{85}ß\u{FEFF}💻\n", literal: #""Sofia’s \"iPhone\"\u007f\u0085ß\ufeff💻\n""#),
     ])
     func escaping(value: String, literal: String) throws {
         let line = [UInt8](capacity: JSONLinesLogHandler.quotedCapacity(value)) { JSONLinesLogHandler.appendQuoted(value, to: &$0) }

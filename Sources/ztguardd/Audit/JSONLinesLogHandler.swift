@@ -57,22 +57,43 @@ struct JSONLinesLogHandler: LogHandler {
         // Nearly every value is ASCII with nothing to escape: copied as it is, after one scan eight bytes
         // at a time (checking for non-ASCII a byte at a time was 18 % of a 100k dry run's instructions).
         if !line.appendUnlessJSONEscaped(text, orDelete: true, orNonASCII: true) {
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"", "\\": line.append(UInt8(ascii: "\\")); line.append(UInt8(scalar.value))
-                case "\n": line.append(literal: "\\n")
-                case "\r": line.append(literal: "\\r")
-                case "\t": line.append(literal: "\\t")
-                case _ where TerminalText.isHidden(scalar):
-                    // \uXXXX in lower-case hex (a pair of surrogates above U+FFFF), as these lines have
-                    // always written controls.
-                    for unit in scalar.utf16 { appendUnicodeEscape(unit, to: &line) }
-                default:
-                    for byte in scalar.utf8 { line.append(byte) }
-                }
-            }
+            text.utf8.span.withUnsafeBufferPointer { appendEscaped($0, to: &line) }
         }
         line.append(UInt8(ascii: "\""))
+    }
+
+    /// The escaping half of ``appendQuoted(_:to:)``, for valid UTF-8: ASCII a byte at a time, and each
+    /// other character decoded only to ask whether it is hidden, its bytes copied when it is not.
+    private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to line: inout ByteCursor) {
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte >= 0x80 else {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): line.append(UInt8(ascii: "\\")); line.append(byte)
+                case UInt8(ascii: "\n"): line.append(literal: "\\n")
+                case UInt8(ascii: "\r"): line.append(literal: "\\r")
+                case UInt8(ascii: "\t"): line.append(literal: "\\t")
+                // The other C0 controls and DEL: hidden, like every Cc character.
+                case 0..<0x20, 0x7F: appendUnicodeEscape(UInt16(byte), to: &line)
+                default: line.append(byte)
+                }
+                index += 1
+                continue
+            }
+            // A lead byte says how many bytes its character has; a String's UTF-8 is always valid.
+            let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2
+            var value = UInt32(byte) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+            for offset in 1..<length { value = value << 6 | UInt32(bytes[index + offset] & 0x3F) }
+            if let scalar = Unicode.Scalar(value), TerminalText.isHidden(scalar) {
+                // \uXXXX in lower-case hex (a pair of surrogates above U+FFFF), as these lines have
+                // always written controls.
+                for unit in scalar.utf16 { appendUnicodeEscape(unit, to: &line) }
+            } else {
+                for offset in 0..<length { line.append(bytes[index + offset]) }
+            }
+            index += length
+        }
     }
 
     private static func appendUnicodeEscape(_ unit: UInt16, to line: inout ByteCursor) {
