@@ -437,7 +437,7 @@ def report(results, machine):
             for floor in ("curl-same", "http-same", "curl-floor", "http-floor"):
                 if tools.get(floor):
                     ratio = median(dry, "wall_s") / median(tools[floor], "wall_s")
-                    lines.append(f"- dry-run wall / {floor} wall: **{ratio:.2f}** (target ≤ 1.3)")
+                    lines.append(f"- dry-run wall / {floor} wall: **{ratio:.2f}** (target ≤ 1.2)")
         check = results["selection_check"].get(size)
         if check:
             lines.append(f"- selection: {check}")
