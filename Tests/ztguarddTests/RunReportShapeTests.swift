@@ -18,7 +18,7 @@ import Testing
             PlannedAction(rule: "stale-90-days", action: .delete, registration: registration,
                 reason: "last seen 114 days ago (limit 90 days)"), outcome: .planned)
         let report = RunReport(runID: "0b9f", startedAt: started, dryRun: true, listed: 5000, actions: [action], aborted: nil)
-        let text = String(decoding: try PlanPrinter.json(report), as: UTF8.self)
+        let text = String(decoding: PlanPrinter.json(report), as: UTF8.self)
         let expected = """
             {
               "aborted" : null,
@@ -219,7 +219,7 @@ import Testing
     private func expectEverywhere(
         _ report: RunReport, _ expected: String, sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
-        #expect(String(decoding: try PlanPrinter.json(report), as: UTF8.self) == expected, sourceLocation: sourceLocation)
+        #expect(String(decoding: PlanPrinter.json(report), as: UTF8.self) == expected, sourceLocation: sourceLocation)
         let saved = StateStore(directory: "/tmp/ztg-shape-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(atPath: saved.directory) }
         try saved.save(report)

@@ -2,13 +2,13 @@ import FoundationEssentials
 import Rules
 
 /// One evaluation as ztguardd(8), RUN REPORTS, describes it (`plan --format json`) and keeps it (`runs/RUN_ID.json`).
-struct RunReport: Codable, Sendable, Equatable {
+struct RunReport: Decodable, Sendable, Equatable {
     /// One action of the run. It keeps the planned action (the registration as the run packed it, the
     /// reason rendered once, here) rather than copies of the fields the report shows: a run holds one
     /// per selected registration until it is recorded. Each read of a field of a packed registration
     /// builds its string; code that reads several reads ``record`` once.
-    struct Action: Codable, Sendable, Equatable {
-        enum Outcome: String, Codable, Sendable {
+    struct Action: Decodable, Sendable, Equatable {
+        enum Outcome: String, Decodable, Sendable {
             case planned, done, failed, skipped
             /// Not sent yet: the act step has still to send it. A run ends with none (``RunReport/Action/settle(aborted:)``),
             /// so no report or record says it.
@@ -129,10 +129,6 @@ struct RunReport: Codable, Sendable, Equatable {
             outcome = try container.decode(Outcome.self, forKey: .outcome)
             error = try container.decodeIfPresent(String.self, forKey: .error)
         }
-
-        func encode(to encoder: any Encoder) throws {
-            try record.encode(to: encoder)
-        }
     }
 
     /// Why a safety limit stopped the run.
@@ -190,58 +186,9 @@ struct RunReport: Codable, Sendable, Equatable {
         durationMS = try container.decodeIfPresent(Int.self, forKey: .durationMS)
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(runID, forKey: .runID)
-        try container.encode(RFC3339.string(from: startedAt), forKey: .startedAt)
-        try container.encode(dryRun, forKey: .dryRun)
-        try container.encode(listed, forKey: .listed)
-        try container.encode(actions, forKey: .actions)
-        // The documented report always has "aborted", null when no limit stopped the run.
-        try container.encode(aborted, forKey: .aborted)
-        try container.encodeIfPresent(finishedAt.map(RFC3339.string(from:)), forKey: .finishedAt)
-        try container.encodeIfPresent(failure, forKey: .failure)
-        try container.encodeIfPresent(apiRequests, forKey: .apiRequests)
-        try container.encodeIfPresent(durationMS, forKey: .durationMS)
-    }
-
     var selected: Int { actions.count }
     var doneCount: Int { actions.lazy.filter { $0.outcome == .done }.count }
     var failedCount: Int { actions.lazy.filter { $0.outcome == .failed }.count }
-
-    /// The report as pretty JSON bytes, keys sorted, so equal reports give equal bytes.
-    func jsonBytes() throws -> [UInt8] {
-        Array(try Self.jsonEncoder().encode(self))
-    }
-
-    /// The encoder of reports and of their actions: both must format alike for
-    /// ``writeJSON(to:)`` to write the same bytes as ``jsonBytes()``.
-    static func jsonEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        // Without `.sortedKeys` the encoder writes an object's keys in its dictionary's hash order,
-        // which differs from one encoding to the next even within one process.
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
-}
-
-extension RunReport.Action.Record: Encodable {
-    typealias CodingKeys = RunReport.Action.CodingKeys
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(rule, forKey: .rule)
-        try container.encode(action, forKey: .action)
-        try container.encode(registrationID, forKey: .registrationID)
-        try container.encode(deviceID, forKey: .deviceID)
-        try container.encode(deviceName, forKey: .deviceName)
-        try container.encode(userEmail, forKey: .userEmail)
-        try container.encode(lastSeenAt.map(RFC3339.string(from:)), forKey: .lastSeenAt)
-        try container.encode(clientVersion, forKey: .clientVersion)
-        try container.encode(reason, forKey: .reason)
-        try container.encode(outcome, forKey: .outcome)
-        try container.encodeIfPresent(error, forKey: .error)
-    }
 }
 
 extension RunReport.Abort {

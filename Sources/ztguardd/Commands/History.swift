@@ -29,7 +29,7 @@ struct History: AsyncParsableCommand {
                     return 1
                 }
                 switch format {
-                case .json: StandardOutput.write(try PlanPrinter.json(report))
+                case .json: StandardOutput.write(PlanPrinter.json(report))
                 default: StandardOutput.write(Self.actionTable(report))
                 }
                 return 0

@@ -41,7 +41,7 @@ enum PlanCommandOutput {
             return outcome.status.rawValue
         }
         switch format {
-        case .json: StandardOutput.write(try PlanPrinter.json(outcome.report))
+        case .json: StandardOutput.write(PlanPrinter.json(outcome.report))
         default:
             StandardOutput.write(PlanPrinter.table(
                 outcome.report, rules: configuration.ruleSet.rules, waitingForGrace: outcome.waitingForGrace,

@@ -3,8 +3,8 @@ import Rules
 
 /// Prints a run report as the JSON of ztguardd(8), RUN REPORTS, or as a table that fits 80 columns.
 enum PlanPrinter {
-    static func json(_ report: RunReport) throws -> [UInt8] {
-        try report.jsonBytes() + [0x0A]
+    static func json(_ report: RunReport) -> [UInt8] {
+        report.jsonBytes() + [0x0A]
     }
 
     /// DEVICE and USER after a two-space indent, narrower on a narrow terminal; REASON takes the rest
