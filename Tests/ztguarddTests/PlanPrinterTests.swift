@@ -39,7 +39,9 @@ import Testing
         var report = Self.report(listed: 10, actions: 2)
         let long = "last seen 90 days 5 hours ago (limit 90 days); client 2023.3.470.0 is below 2024.6.415; "
             + "user someone.with.a.long.name@subsidiary.example.com is not in Access"
-        report.actions[1].reason = long
+        report.actions[1] = RunReport.Action(PlannedAction(
+            rule: "stale", action: .delete, registration: Registration(id: "r1", deviceID: "d1", deviceName: "LAPTOP-1"),
+            reason: long), outcome: .planned)
         let text = PlanPrinter.table(report, rules: Self.rules, waitingForGrace: [:], width: width)
         for line in text.split(separator: "\n") {
             #expect(line.count <= width, "\(line)")

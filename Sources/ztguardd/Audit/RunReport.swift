@@ -3,10 +3,13 @@ import Rules
 
 /// One evaluation as ztguardd(8), RUN REPORTS, describes it (`plan --format json`) and keeps it (`runs/RUN_ID.json`).
 struct RunReport: Decodable, Sendable, Equatable {
-    /// One action of the run. It keeps the planned action (the registration as the run packed it, the
-    /// reason rendered once, here) rather than copies of the fields the report shows: a run holds one
-    /// per selected registration until it is recorded. Each read of a field of a packed registration
-    /// builds its string; code that reads several reads ``record`` once.
+    /// One action of the run. While a run decides it, it keeps the planned action (the registration as
+    /// the run packed it, the reason rendered once, here) rather than copies of the fields the report
+    /// shows: a run holds one per selected registration until it is recorded. Each read of a field of a
+    /// packed registration builds its string; code that reads several reads ``record`` once.
+    ///
+    /// Read from a saved report (`history`, `undo`), it keeps the fields the report recorded, as they are:
+    /// a report is not a plan, and nothing is made up to look like one.
     struct Action: Decodable, Sendable, Equatable {
         enum Outcome: String, Decodable, Sendable {
             case planned, done, failed, skipped
@@ -28,7 +31,14 @@ struct RunReport: Decodable, Sendable, Equatable {
             case leftAlone
         }
 
-        private var planned: PlannedAction
+        /// What the action is about: the planned action while a run decides and records it, or the
+        /// fields a saved report recorded, as `history` and `undo` read them.
+        private enum Source: Sendable {
+            case planned(PlannedAction)
+            case recorded(Record)
+        }
+
+        private var source: Source
         var outcome: Outcome
         /// Why a `failed` action failed.
         var error: String?
@@ -48,23 +58,41 @@ struct RunReport: Decodable, Sendable, Equatable {
         }
 
         var rule: String {
-            get { planned.rule }
-            set { planned.rule = newValue }
+            switch source {
+            case .planned(let planned): planned.rule
+            case .recorded(let record): record.rule
+            }
         }
         var action: RuleAction {
-            get { planned.action }
-            set { planned.action = newValue }
+            switch source {
+            case .planned(let planned): planned.action
+            case .recorded(let record): record.action
+            }
         }
         var reason: String {
-            get { planned.reason }
-            set { planned.reason = newValue }
+            switch source {
+            case .planned(let planned): planned.reason
+            case .recorded(let record): record.reason
+            }
         }
-        var registrationID: String { planned.registrationID }
-        var deviceID: String { planned.deviceID }
-        var deviceName: String { planned.deviceName }
-        var userEmail: String? { planned.userEmail }
-        var lastSeenAt: Date? { planned.lastSeenAt }
-        var clientVersion: String? { planned.clientVersion }
+        var registrationID: String {
+            switch source {
+            case .planned(let planned): planned.registrationID
+            case .recorded(let record): record.registrationID
+            }
+        }
+        var deviceName: String {
+            switch source {
+            case .planned(let planned): planned.deviceName
+            case .recorded(let record): record.deviceName
+            }
+        }
+        var userEmail: String? {
+            switch source {
+            case .planned(let planned): planned.userEmail
+            case .recorded(let record): record.userEmail
+            }
+        }
 
         /// The fields the report and the journal show, each built once.
         struct Record: Equatable {
@@ -82,11 +110,19 @@ struct RunReport: Decodable, Sendable, Equatable {
         }
 
         var record: Record {
-            let subject = planned.subject
-            return Record(
-                rule: planned.rule, action: planned.action, registrationID: subject.registrationID, deviceID: subject.deviceID,
-                deviceName: subject.deviceName, userEmail: subject.userEmail, lastSeenAt: subject.lastSeenAt,
-                clientVersion: subject.clientVersion, reason: planned.reason, outcome: outcome, error: error)
+            switch source {
+            case .planned(let planned):
+                let subject = planned.subject
+                return Record(
+                    rule: planned.rule, action: planned.action, registrationID: subject.registrationID,
+                    deviceID: subject.deviceID, deviceName: subject.deviceName, userEmail: subject.userEmail,
+                    lastSeenAt: subject.lastSeenAt, clientVersion: subject.clientVersion, reason: planned.reason,
+                    outcome: outcome, error: error)
+            case .recorded(var record):
+                record.outcome = outcome
+                record.error = error
+                return record
+            }
         }
 
         enum CodingKeys: String, CodingKey {
@@ -102,8 +138,9 @@ struct RunReport: Decodable, Sendable, Equatable {
         /// The reason is rendered here, once: the journal and the report's JSON both read it, and
         /// rendering it builds the whole registration again.
         init(_ planned: PlannedAction, outcome: Outcome) {
-            self.planned = planned
-            self.planned.keepReasonText()
+            var planned = planned
+            planned.keepReasonText()
+            source = .planned(planned)
             self.outcome = outcome
         }
 
@@ -112,20 +149,22 @@ struct RunReport: Decodable, Sendable, Equatable {
             lhs.record == rhs.record
         }
 
+        /// An action as a saved report recorded it.
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            let registration = Registration(
-                id: try container.decode(String.self, forKey: .registrationID),
-                deviceID: try container.decodeIfPresent(String.self, forKey: .deviceID) ?? "",
-                deviceName: try container.decodeIfPresent(String.self, forKey: .deviceName) ?? "",
-                clientVersion: try container.decodeIfPresent(String.self, forKey: .clientVersion),
-                lastSeenAt: try container.decodeIfPresent(String.self, forKey: .lastSeenAt).flatMap(RFC3339.date(from:)),
-                userEmail: try container.decodeIfPresent(String.self, forKey: .userEmail))
-            planned = PlannedAction(
+            let record = Record(
                 rule: try container.decode(String.self, forKey: .rule),
                 action: try container.decode(RuleAction.self, forKey: .action),
-                registration: registration,
-                reason: try container.decode(String.self, forKey: .reason))
+                registrationID: try container.decode(String.self, forKey: .registrationID),
+                deviceID: try container.decodeIfPresent(String.self, forKey: .deviceID) ?? "",
+                deviceName: try container.decodeIfPresent(String.self, forKey: .deviceName) ?? "",
+                userEmail: try container.decodeIfPresent(String.self, forKey: .userEmail),
+                lastSeenAt: try container.decodeIfPresent(String.self, forKey: .lastSeenAt).flatMap(RFC3339.date(from:)),
+                clientVersion: try container.decodeIfPresent(String.self, forKey: .clientVersion),
+                reason: try container.decode(String.self, forKey: .reason),
+                outcome: try container.decode(Outcome.self, forKey: .outcome),
+                error: try container.decodeIfPresent(String.self, forKey: .error))
+            source = .recorded(record)
             outcome = try container.decode(Outcome.self, forKey: .outcome)
             error = try container.decodeIfPresent(String.self, forKey: .error)
         }
