@@ -171,14 +171,7 @@ struct Enforcer: Sendable {
     private func finish(_ run: inout Progress, _ status: RunStatus, saving: StateStore.ReportSave? = nil) async -> Outcome {
         run.report.close(
             at: wallClock.now, apiRequests: client.requestsSent - run.requestsBefore, duration: ContinuousClock.now - run.started)
-        run.journal.ended(status, run.report)
-        if let state, persists {
-            do {
-                if let saving { try await saving.finish(run.report) } else { try state.save(run.report) }
-            } catch {
-                run.journal.reportNotSaved(error)
-            }
-        }
+        await run.journal.end(status, run.report, savingIn: persists ? state : nil, through: saving)
         return Outcome(
             status: status, report: run.report, waitingForGrace: run.waitingForGrace, listingSeenBefore: run.query.seenBefore)
     }

@@ -81,6 +81,21 @@ struct RunJournal: Sendable {
 }
 
 extension RunJournal {
+    /// Ends the run: records how it ended, then saves its report in `state`, through `saving` when the
+    /// report was started while the run journaled its actions (``StateStore/startSaving(_:)``). No `state`:
+    /// a run that keeps no report (`plan`, a dry `undo`).
+    func end(_ status: RunStatus, _ report: RunReport, savingIn state: StateStore?, through saving: StateStore.ReportSave? = nil)
+        async
+    {
+        ended(status, report)
+        guard let state else { return }
+        do {
+            if let saving { try await saving.finish(report) } else { try state.save(report) }
+        } catch {
+            reportNotSaved(error)
+        }
+    }
+
     /// Says that the run's report could not be saved: its records stand, `history` and `undo` will not
     /// find it.
     func reportNotSaved(_ error: any Error) {

@@ -24,32 +24,18 @@ struct UndoRun: Sendable {
 
     /// Performs the undo and records it; saves its report unless it is a dry run.
     func run() async -> Outcome {
-        let now = Date()
-        let started = ContinuousClock.now
-        let requestsBefore = client.requestsSent
+        let meter = (started: ContinuousClock.now, requestsBefore: client.requestsSent)
         let runID = UUID().uuidString.lowercased()
         let journal = RunJournal(audit: audit, runID: runID, dryRun: dryRun)
-        var report = RunReport(runID: runID, startedAt: now, dryRun: dryRun, listed: 0, actions: [], aborted: nil)
+        var report = RunReport(runID: runID, startedAt: Date(), dryRun: dryRun, listed: 0, actions: [], aborted: nil)
         journal.started()
-
-        func finish(_ status: RunStatus) -> Outcome {
-            report.close(at: Date(), apiRequests: client.requestsSent - requestsBefore, duration: ContinuousClock.now - started)
-            journal.ended(status, report)
-            if !dryRun {
-                do { try state.save(report) } catch {
-                    journal.reportNotSaved(error)
-                }
-            }
-            return Outcome(status: status, report: report)
-        }
-
         // 1. The account as it is now, and what undo makes of it. Any failure here: act on nothing.
         var actions: [RunReport.Action]
         do {
-            (report.listed, actions) = try await plan(at: now)
+            (report.listed, actions) = try await plan(at: report.startedAt)
         } catch {
             report.failure = "\(error)"
-            return finish(RunStatus(failure: error))
+            return await finish(RunStatus(failure: error), &report, journal, meter)
         }
         // 2. Limits, on the whole plan, before the first request, as a run checks them.
         let toUnrevoke = actions.indices.filter { actions[$0].skipCause == nil }
@@ -58,7 +44,7 @@ struct UndoRun: Sendable {
             for index in toUnrevoke { actions[index].skip(.limit) }
             report.actions = actions
             journal.record(actions)
-            return finish(.aborted)
+            return await finish(.aborted, &report, journal, meter)
         }
         // 3. Act; a dry run only records.
         if !dryRun {
@@ -68,7 +54,17 @@ struct UndoRun: Sendable {
         for index in actions.indices { actions[index].settle(aborted: false) }
         report.actions = actions
         journal.record(actions.lazy.filter { $0.outcome == .planned || $0.outcome == .skipped })
-        return finish(RunStatus(acted: report))
+        return await finish(RunStatus(acted: report), &report, journal, meter)
+    }
+
+    /// Closes the report, records the end, and saves the report unless this is a dry run.
+    private func finish(
+        _ status: RunStatus, _ report: inout RunReport, _ journal: RunJournal,
+        _ meter: (started: ContinuousClock.Instant, requestsBefore: Int)
+    ) async -> Outcome {
+        report.close(at: Date(), apiRequests: client.requestsSent - meter.requestsBefore, duration: ContinuousClock.now - meter.started)
+        await journal.end(status, report, savingIn: dryRun ? nil : state)
+        return Outcome(status: status, report: report)
     }
 
     /// Lists the account and plans an unrevoke for each registration `original` revoked: pending (planned
