@@ -156,7 +156,8 @@ func temporaryStatePath() -> String {
 
 /// Writes a configuration for the fake API into a fresh directory and returns its path.
 func writeConfiguration(
-    apiBase: String, extra: String = "", batchSize: Int = 50, maxFraction: Double = 1.0, rules: String
+    apiBase: String, extra: String = "", batchSize: Int = 50, maxFraction: Double = 1.0, maxActions: Int = 100_000,
+    perPage: Int = 500, rules: String
 ) throws -> String {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ztguardd-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -167,10 +168,10 @@ func writeConfiguration(
         account_id = "\(accountID)"
         api_base = "\(apiBase)"
         allow_custom_api_base = true
-        per_page = 500
+        per_page = \(perPage)
 
         [limits]
-        max_actions_per_run = 100000
+        max_actions_per_run = \(maxActions)
         max_fraction = \(maxFraction)
         batch_size = \(batchSize)
 
@@ -239,7 +240,7 @@ func auditRecords(in stderr: String) -> [[String: String]] {
 /// An acting daemon configuration: stale registrations (90 days) revoked in batches of `batchSize`, listed
 /// in pages of `perPage`, one run every `interval` without jitter.
 func actingDaemonConfiguration(apiBase: String, interval: String = "1h", batchSize: Int = 50, perPage: Int = 500) throws -> String {
-    let path = try writeConfiguration(apiBase: apiBase, batchSize: batchSize, rules: """
+    try writeConfiguration(apiBase: apiBase, batchSize: batchSize, perPage: perPage, rules: """
         [schedule]
         interval = "\(interval)"
         jitter = "0"
@@ -250,7 +251,4 @@ func actingDaemonConfiguration(apiBase: String, interval: String = "1h", batchSi
         [rule.match]
         last_seen_older_than = "90d"
         """)
-    let text = try String(contentsOfFile: path, encoding: .utf8)
-    try text.replacingOccurrences(of: "per_page = 500", with: "per_page = \(perPage)").write(toFile: path, atomically: true, encoding: .utf8)
-    return path
 }

@@ -202,10 +202,7 @@ private func freshState() -> String {
             let excludedName = try #require(account.registration(id: revoked[1])?.deviceName)
             let environment = ["CLOUDFLARE_API_TOKEN": token, "STATE_DIRECTORY": state]
 
-            let limited = try writeConfiguration(apiBase: server.baseURL, rules: "")
-            var text = try String(contentsOfFile: limited, encoding: .utf8)
-            text = text.replacingOccurrences(of: "max_actions_per_run = 100000", with: "max_actions_per_run = 1")
-            try text.write(toFile: limited, atomically: true, encoding: .utf8)
+            let limited = try writeConfiguration(apiBase: server.baseURL, maxActions: 1, rules: "")
             let aborted = try await runZTGuardd(["undo", runID, "--config", limited], environment: environment)
             #expect(aborted.status == 3, "\(aborted.stderr)")
             #expect(account.changes.filter { $0.kind == .unrevoked }.isEmpty)

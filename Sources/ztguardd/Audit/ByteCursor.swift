@@ -70,8 +70,8 @@ extension Array where Element == UInt8 {
 
 extension String {
     /// Whether the string has a byte a JSON string literal must escape: `"`, `\` or a control
-    /// character (below 0x20), and DEL too when `orDelete` (JSONEncoder escapes it), and any byte of a
-    /// non-ASCII character when `orNonASCII` (for a writer that looks at those characters one by one).
+    /// character (below 0x20); and DEL too when `orDelete`, and any byte of a non-ASCII character when
+    /// `orNonASCII`, for the JSON lines, which also escape what a terminal would hide.
     func needsJSONEscape(orDelete: Bool = false, orNonASCII: Bool = false) -> Bool {
         utf8.span.withUnsafeBufferPointer { Self.needsJSONEscape($0, orDelete: orDelete, orNonASCII: orNonASCII) }
     }

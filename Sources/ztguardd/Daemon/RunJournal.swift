@@ -92,14 +92,9 @@ extension RunJournal {
         do {
             if let saving { try await saving.finish(report) } else { try state.save(report) }
         } catch {
-            reportNotSaved(error)
+            // The records stand; `history` and `undo` will not find the report.
+            audit.logger.error("Cannot save the run report", metadata: ["error": "\(error)", "run.id": "\(runID)"])
         }
-    }
-
-    /// Says that the run's report could not be saved: its records stand, `history` and `undo` will not
-    /// find it.
-    func reportNotSaved(_ error: any Error) {
-        audit.logger.error("Cannot save the run report", metadata: ["error": "\(error)", "run.id": "\(runID)"])
     }
 }
 
